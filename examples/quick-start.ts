@@ -1,0 +1,22 @@
+/**
+ * The README's quick start: provide HealthServerLive next to the application's own layers.
+ */
+import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
+import { HealthServerLive, RedisClient } from "@stargazer/health-server"
+import { Layer } from "effect"
+import { createServer } from "node:http"
+
+// The application's own HTTP API on port 3000 (its HttpServer is not the probe server's).
+const ApiLive = HttpRouter.empty.pipe(
+  HttpRouter.get("/", HttpServerResponse.text("hello")),
+  HttpServer.serve(),
+  Layer.provide(NodeHttpServer.layer(createServer, { port: 3000 }))
+)
+
+// The probes on 127.0.0.1:9090 (SG_HEALTH_*), pinging the Redis at REDIS_URL.
+const MainLive = Layer.mergeAll(ApiLive, HealthServerLive).pipe(
+  Layer.provide(RedisClient.layerConfig())
+)
+
+NodeRuntime.runMain(Layer.launch(MainLive))

@@ -1,0 +1,51 @@
+/**
+ * Running a service with the health server attached: the Effect counterpart of the Python `StargazerService`,
+ * which started the health server with the service when it was enabled and a Redis client was present.
+ *
+ * ```ts
+ * import { RedisClient, Service } from "@stargazer/health-server"
+ *
+ * const MainLive = Service.withHealthServer(AppLive).pipe(Layer.provide(RedisClient.layerConfig()))
+ * Service.runMain(MainLive)
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as HealthServer from "./HealthServer.js"
+import type * as RedisClient from "./RedisClient.js"
+
+/**
+ * Attaches `HealthServerLive` to a service layer when `SG_HEALTH_ENABLED` is true (the default).
+ *
+ * The service is acquired first and released last: the health server binds once the service is up and, on
+ * shutdown, stops answering before the service's own layers are released. The `RedisClient` it pings is the
+ * one provided to the result, shared with the service when the service uses it too.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const withHealthServer = <A, E, R>(
+  service: Layer.Layer<A, E, R>
+): Layer.Layer<A, E | HealthServer.HealthServerError | ConfigError.ConfigError, R | RedisClient.RedisClient> =>
+  Layer.unwrapEffect(Effect.map(HealthServer.enabled, (enabled) =>
+    enabled
+      ? HealthServer.HealthServerLive.pipe(
+        Layer.map(() => Context.empty()),
+        Layer.provideMerge(service)
+      )
+      : service))
+
+/**
+ * Runs a service layer until SIGTERM or SIGINT (`NodeRuntime.runMain`), then releases its layers in reverse
+ * order of acquisition and exits `0`. A layer that fails to build (bad configuration, port in use) is logged
+ * and the process exits `1` with nothing left running.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const runMain = <A, E>(service: Layer.Layer<A, E>): void => NodeRuntime.runMain(Layer.launch(service))

@@ -1,0 +1,19 @@
+import * as path from "node:path"
+import { defineConfig } from "vitest/config"
+
+const src = path.join(import.meta.dirname, "packages/health-server/src")
+
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@stargazer\/health-server$/, replacement: path.join(src, "index.ts") },
+      { find: /^@stargazer\/health-server\/(.*)$/, replacement: path.join(src, "$1.ts") }
+    ]
+  },
+  test: {
+    include: ["test/**/*.test.ts"],
+    setupFiles: ["./vitest.setup.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000
+  }
+})
