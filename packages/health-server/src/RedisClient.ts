@@ -93,7 +93,10 @@ export const isRedisUrl = (url: string): boolean => {
   return protocol === "redis:" || protocol === "rediss:"
 }
 
-const makePing = (client: Redis | Cluster): Effect.Effect<void, RedisPingError> => {
+const makePing = (
+  client: Redis | Cluster,
+  connectionError: () => Error | undefined = () => undefined
+): Effect.Effect<void, RedisPingError> => {
   let inFlight: Promise<unknown> | undefined
   return Effect.tryPromise({
     try: () => {
@@ -107,7 +110,8 @@ const makePing = (client: Redis | Cluster): Effect.Effect<void, RedisPingError> 
       }
       return inFlight
     },
-    catch: (cause) => new RedisPingError({ cause })
+    // A PING refused because the connection is not up says only that; the connection's own error says why.
+    catch: (cause) => new RedisPingError({ cause: client.status === "ready" ? cause : connectionError() ?? cause })
   }).pipe(Effect.asVoid)
 }
 
@@ -145,6 +149,7 @@ export const layer = (options: Options = {}): Layer.Layer<RedisClient, RedisClie
         return yield* new RedisClientError({ reason: "InvalidUrl" })
       }
       const connectTimeout = Duration.decode(options.connectTimeout ?? "5 seconds")
+      let connectionError: Error | undefined
       const client = yield* Effect.acquireRelease(
         Effect.sync(() => {
           const client = new Redis(url, {
@@ -155,7 +160,8 @@ export const layer = (options: Options = {}): Layer.Layer<RedisClient, RedisClie
             ...options.redisOptions
           })
           // ioredis emits "error" once per failed (re)connection attempt; without a listener it prints them.
-          client.on("error", () => {})
+          client.on("error", (error: Error) => connectionError = error)
+          client.on("ready", () => connectionError = undefined)
           return client
         }),
         (client) =>
@@ -178,7 +184,7 @@ export const layer = (options: Options = {}): Layer.Layer<RedisClient, RedisClie
           )
         )
       )
-      return RedisClient.of({ client, ping: makePing(client) })
+      return RedisClient.of({ client, ping: makePing(client, () => connectionError) })
     })
   )
 

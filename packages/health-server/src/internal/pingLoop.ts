@@ -70,15 +70,14 @@ export const checkOnce = <E, R>(
         Effect.flatMap(DateTime.now, (now) => update(state, (status) => HealthStatus.recordSuccess(status, now))),
       onFailure: (error) => {
         const reason = reasonOf(error)
-        return Effect.flatMap(DateTime.now, (now) =>
-          update(state, (status) =>
-            HealthStatus.recordFailure(status, { now, reason, failureThreshold: options.failureThreshold }))).pipe(
-            Effect.tap((status) =>
-              Effect.logDebug("health_ping_failed").pipe(
-                Effect.annotateLogs({ reason, consecutiveFailures: status.consecutiveFailures })
-              )
-            )
+        return Effect.logDebug("health_ping_failed").pipe(
+          Effect.annotateLogs({ reason }),
+          Effect.zipRight(DateTime.now),
+          Effect.flatMap((now) =>
+            update(state, (status) =>
+              HealthStatus.recordFailure(status, { now, reason, failureThreshold: options.failureThreshold }))
           )
+        )
       }
     }),
     Effect.asVoid

@@ -1,0 +1,158 @@
+/**
+ * The ping loop and state machine under TestClock, with a scripted ping (no Redis, no socket).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { HealthServer } from "@stargazer/health-server"
+import { Cause, Clock, Effect, Exit, Option, Ref, Scope, TestClock } from "effect"
+import { buildHealth, scriptedPing, withLogs } from "./utils/health.js"
+
+describe("ping loop", () => {
+  it.scoped("turns unhealthy exactly at the threshold-th consecutive failure, not before", () =>
+    Effect.gen(function*() {
+      const { ping, up } = yield* scriptedPing
+      yield* Ref.set(up, false)
+      const health = yield* buildHealth(HealthServer.layerState({ ping, pingInterval: "5 seconds", failureThreshold: 3 }))
+      yield* TestClock.adjust(0) // t=0: first failure
+      assert.deepInclude(yield* health.status, { healthy: true, consecutiveFailures: 1 })
+      yield* TestClock.adjust("5 seconds") // t=5s: second failure
+      assert.deepInclude(yield* health.status, { healthy: true, consecutiveFailures: 2 })
+      yield* TestClock.adjust("4999 millis")
+      assert.deepInclude(yield* health.status, { healthy: true, consecutiveFailures: 2 })
+      yield* TestClock.adjust("1 millis") // t=10s: third failure
+      const status = yield* health.status
+      assert.deepInclude(status, { healthy: false, consecutiveFailures: 3 })
+      assert.deepStrictEqual(status.lastError, Option.some("down"))
+      assert.strictEqual(Option.getOrThrow(status.lastCheckedAt).epochMillis, 10_000)
+    }))
+
+  it.scoped("recovers at the first success", () =>
+    Effect.gen(function*() {
+      const { ping, up } = yield* scriptedPing
+      yield* Ref.set(up, false)
+      const health = yield* buildHealth(HealthServer.layerState({ ping, pingInterval: "1 second", failureThreshold: 2 }))
+      yield* TestClock.adjust("1 second")
+      assert.isFalse((yield* health.status).healthy)
+      yield* TestClock.adjust("3 seconds") // still failing
+      assert.deepInclude(yield* health.status, { healthy: false, consecutiveFailures: 5 })
+      yield* Ref.set(up, true)
+      yield* TestClock.adjust("1 second")
+      assert.deepInclude(yield* health.status, { healthy: true, consecutiveFailures: 0, lastError: Option.none() })
+    }))
+
+  it.scoped("a failure streak shorter than the threshold never flips", () =>
+    Effect.gen(function*() {
+      const { ping, up } = yield* scriptedPing
+      const health = yield* buildHealth(HealthServer.layerState({ ping, pingInterval: "1 second", failureThreshold: 3 }))
+      yield* TestClock.adjust(0) // t=0: success
+      for (let i = 0; i < 5; i++) {
+        yield* Ref.set(up, false)
+        yield* TestClock.adjust("2 seconds") // two failures
+        assert.isTrue((yield* health.status).healthy)
+        yield* Ref.set(up, true)
+        yield* TestClock.adjust("1 second") // a success resets the streak
+        assert.strictEqual((yield* health.status).consecutiveFailures, 0)
+      }
+    }))
+
+  it.scoped("a hung ping fails at pingTimeout, not before", () =>
+    Effect.gen(function*() {
+      const health = yield* buildHealth(
+        HealthServer.layerState({ ping: Effect.never, pingTimeout: "1 second", failureThreshold: 1 })
+      )
+      yield* TestClock.adjust("999 millis")
+      assert.deepInclude(yield* health.status, { healthy: true, consecutiveFailures: 0, lastCheckedAt: Option.none() })
+      yield* TestClock.adjust("1 millis")
+      const status = yield* health.status
+      assert.deepInclude(status, { healthy: false, consecutiveFailures: 1 })
+      assert.deepStrictEqual(status.lastError, Option.some("PING timed out after 1s"))
+    }))
+
+  it.scoped("spaces pings from the end of the previous ping, so slow pings never overlap", () =>
+    Effect.gen(function*() {
+      const starts: Array<number> = []
+      let running = 0
+      let maxRunning = 0
+      const slowPing = Effect.gen(function*() {
+        starts.push(yield* Clock.currentTimeMillis)
+        running++
+        maxRunning = Math.max(maxRunning, running)
+        yield* Effect.sleep("2 seconds")
+      }).pipe(Effect.ensuring(Effect.sync(() => running--)))
+      yield* buildHealth(HealthServer.layerState({ ping: slowPing, pingInterval: "5 seconds", pingTimeout: "3 seconds" }))
+      yield* TestClock.adjust("6999 millis")
+      assert.deepStrictEqual(starts, [0])
+      yield* TestClock.adjust("1 millis")
+      assert.deepStrictEqual(starts, [0, 7_000])
+      yield* TestClock.adjust("7 seconds")
+      assert.deepStrictEqual(starts, [0, 7_000, 14_000])
+      assert.strictEqual(maxRunning, 1)
+    }))
+
+  it.scoped("a timed-out ping is interrupted before the next one starts", () =>
+    Effect.gen(function*() {
+      const starts: Array<number> = []
+      let interrupted = 0
+      const hung = Effect.zipRight(
+        Effect.flatMap(Clock.currentTimeMillis, (t) => Effect.sync(() => starts.push(t))),
+        Effect.onInterrupt(Effect.never, () => Effect.sync(() => interrupted++))
+      )
+      yield* buildHealth(HealthServer.layerState({ ping: hung, pingInterval: "5 seconds", pingTimeout: "1 second" }))
+      yield* TestClock.adjust("6 seconds")
+      assert.deepStrictEqual(starts, [0, 6_000])
+      assert.strictEqual(interrupted, 1)
+    }))
+
+  it.effect("releasing the layer interrupts the loop", () =>
+    Effect.gen(function*() {
+      const { calls, ping } = yield* scriptedPing
+      let interrupted = false
+      const scope = yield* Scope.make()
+      yield* buildHealth(
+        HealthServer.layerState({
+          ping: Effect.zipRight(ping, Effect.onInterrupt(Effect.sleep("10 seconds"), () => Effect.sync(() => interrupted = true))),
+          pingInterval: "5 seconds",
+          pingTimeout: "1 minute"
+        })
+      ).pipe(Scope.extend(scope))
+      yield* TestClock.adjust(0)
+      assert.strictEqual(yield* Ref.get(calls), 1)
+      yield* Scope.close(scope, Exit.void)
+      assert.isTrue(interrupted)
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual(yield* Ref.get(calls), 1)
+    }))
+
+  it.effect("logs one line per state change, Debug per failed ping, nothing per success", () =>
+    withLogs((logs) =>
+      Effect.gen(function*() {
+        const { ping, up } = yield* scriptedPing
+        yield* buildHealth(HealthServer.layerState({ ping, pingInterval: "1 second", failureThreshold: 2 }))
+        yield* TestClock.adjust("3 seconds") // four successes
+        assert.deepStrictEqual(logs, [])
+        yield* Ref.set(up, false)
+        yield* TestClock.adjust("3 seconds") // three failures: flips at the second
+        yield* Ref.set(up, true)
+        yield* TestClock.adjust("3 seconds") // back, then three more successes
+        const changes = logs.filter((line) => line.message === "health_state_changed")
+        assert.deepStrictEqual(changes.map((line) => [line.level, line.annotations.from, line.annotations.to]), [
+          ["WARN", "healthy", "unhealthy"],
+          ["INFO", "unhealthy", "healthy"]
+        ])
+        assert.strictEqual(changes[0].annotations.reason, "down")
+        assert.strictEqual(changes[0].annotations.fiber, "redis-ping")
+        const failed = logs.filter((line) => line.message === "health_ping_failed")
+        assert.deepStrictEqual(failed.map((line) => line.level), ["DEBUG", "DEBUG", "DEBUG"])
+        assert.strictEqual(logs.length, 5)
+      }).pipe(Effect.scoped)
+    ))
+
+  it.effect("an invalid failureThreshold is a defect naming the option", () =>
+    Effect.gen(function*() {
+      const exit = yield* buildHealth(HealthServer.layerState({ ping: Effect.void, failureThreshold: 0 })).pipe(
+        Effect.scoped,
+        Effect.exit
+      )
+      assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
+      assert.include(String(Exit.isFailure(exit) && Cause.pretty(exit.cause)), "failureThreshold")
+    }))
+})
