@@ -29,7 +29,9 @@ export default tseslint.config(
   {
     files: ["packages/*/src/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { paths: [{ name: "effect", message: "Import Effect modules one by one (effect/Effect)." }] }]
+      "no-restricted-imports": ["error", {
+        paths: [{ name: "effect", message: "Import Effect modules one by one (effect/Effect)." }]
+      }]
     }
   },
   {

@@ -21,7 +21,9 @@ describe("probe routes", () => {
   it.scoped("answer 200 OK / 200 Ready while healthy and 503 once the threshold is hit", () =>
     Effect.gen(function*() {
       const { ping, up } = yield* scriptedPing
-      const health = yield* buildHealth(HealthServer.layerState({ ping, pingInterval: "5 seconds", failureThreshold: 2 }))
+      const health = yield* buildHealth(
+        HealthServer.layerState({ ping, pingInterval: "5 seconds", failureThreshold: 2 })
+      )
       yield* HttpServer.serveEffect(HealthServer.router).pipe(Effect.provideService(HealthServer.HealthServer, health))
       yield* TestClock.adjust(0)
       assert.deepStrictEqual(yield* probe("/healthz"), { status: 200, body: "OK", type: "text/plain" })

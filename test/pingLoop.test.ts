@@ -11,7 +11,9 @@ describe("ping loop", () => {
     Effect.gen(function*() {
       const { ping, up } = yield* scriptedPing
       yield* Ref.set(up, false)
-      const health = yield* buildHealth(HealthServer.layerState({ ping, pingInterval: "5 seconds", failureThreshold: 3 }))
+      const health = yield* buildHealth(
+        HealthServer.layerState({ ping, pingInterval: "5 seconds", failureThreshold: 3 })
+      )
       yield* TestClock.adjust(0) // t=0: first failure
       assert.deepInclude(yield* health.status, { healthy: true, consecutiveFailures: 1 })
       yield* TestClock.adjust("5 seconds") // t=5s: second failure
@@ -29,7 +31,9 @@ describe("ping loop", () => {
     Effect.gen(function*() {
       const { ping, up } = yield* scriptedPing
       yield* Ref.set(up, false)
-      const health = yield* buildHealth(HealthServer.layerState({ ping, pingInterval: "1 second", failureThreshold: 2 }))
+      const health = yield* buildHealth(
+        HealthServer.layerState({ ping, pingInterval: "1 second", failureThreshold: 2 })
+      )
       yield* TestClock.adjust("1 second")
       assert.isFalse((yield* health.status).healthy)
       yield* TestClock.adjust("3 seconds") // still failing
@@ -42,7 +46,9 @@ describe("ping loop", () => {
   it.scoped("a failure streak shorter than the threshold never flips", () =>
     Effect.gen(function*() {
       const { ping, up } = yield* scriptedPing
-      const health = yield* buildHealth(HealthServer.layerState({ ping, pingInterval: "1 second", failureThreshold: 3 }))
+      const health = yield* buildHealth(
+        HealthServer.layerState({ ping, pingInterval: "1 second", failureThreshold: 3 })
+      )
       yield* TestClock.adjust(0) // t=0: success
       for (let i = 0; i < 5; i++) {
         yield* Ref.set(up, false)
@@ -78,7 +84,9 @@ describe("ping loop", () => {
         maxRunning = Math.max(maxRunning, running)
         yield* Effect.sleep("2 seconds")
       }).pipe(Effect.ensuring(Effect.sync(() => running--)))
-      yield* buildHealth(HealthServer.layerState({ ping: slowPing, pingInterval: "5 seconds", pingTimeout: "3 seconds" }))
+      yield* buildHealth(
+        HealthServer.layerState({ ping: slowPing, pingInterval: "5 seconds", pingTimeout: "3 seconds" })
+      )
       yield* TestClock.adjust("6999 millis")
       assert.deepStrictEqual(starts, [0])
       yield* TestClock.adjust("1 millis")
@@ -109,7 +117,10 @@ describe("ping loop", () => {
       const scope = yield* Scope.make()
       yield* buildHealth(
         HealthServer.layerState({
-          ping: Effect.zipRight(ping, Effect.onInterrupt(Effect.sleep("10 seconds"), () => Effect.sync(() => interrupted = true))),
+          ping: Effect.zipRight(
+            ping,
+            Effect.onInterrupt(Effect.sleep("10 seconds"), () => Effect.sync(() => interrupted = true))
+          ),
           pingInterval: "5 seconds",
           pingTimeout: "1 minute"
         })

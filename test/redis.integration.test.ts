@@ -45,7 +45,10 @@ const listenOn = (port: number) =>
       server.once("error", (error) => resume(Effect.fail(error)))
       server.listen(port, "127.0.0.1", () => resume(Effect.succeed(server)))
     }),
-    (server) => Effect.async<void>((resume) => server.close(() => resume(Effect.void)))
+    (server) =>
+      Effect.async<void>((resume) => {
+        server.close(() => resume(Effect.void))
+      })
   )
 
 describe("HealthServer on real Redis", () => {
@@ -65,57 +68,65 @@ describe("HealthServer on real Redis", () => {
     }))
 
   for (const owner of ["library", "application"] as const) {
-    live(`turns unhealthy when Redis is killed and healthy when it is back (client owned by the ${owner})`, () =>
-      Effect.gen(function*() {
-        const redis = yield* RedisServer.make()
-        const port = yield* RedisServer.freePort
-        const client = owner === "library"
-          ? RedisClient.layer({ url: redis.url })
-          : RedisClient.layerFromClient(yield* appClient(redis.port))
-        const health = yield* buildHealth(HealthServer.layer({ ...fast, port }).pipe(Layer.provide(client)))
-        yield* healthy(health)
+    live(
+      `turns unhealthy when Redis is killed and healthy when it is back (client owned by the ${owner})`,
+      () =>
+        Effect.gen(function*() {
+          const redis = yield* RedisServer.make()
+          const port = yield* RedisServer.freePort
+          const client = owner === "library"
+            ? RedisClient.layer({ url: redis.url })
+            : RedisClient.layerFromClient(yield* appClient(redis.port))
+          const health = yield* buildHealth(HealthServer.layer({ ...fast, port }).pipe(Layer.provide(client)))
+          yield* healthy(health)
 
-        yield* redis.kill
-        const down = yield* unhealthy(health)
-        assert.isTrue(Option.isSome(down.lastError))
-        assert.deepStrictEqual(yield* get(port, "/healthz"), {
-          status: 503,
-          body: "Service Unavailable",
-          contentType: "text/plain"
+          yield* redis.kill
+          const down = yield* unhealthy(health)
+          assert.isTrue(Option.isSome(down.lastError))
+          assert.deepStrictEqual(yield* get(port, "/healthz"), {
+            status: 503,
+            body: "Service Unavailable",
+            contentType: "text/plain"
+          })
+          assert.strictEqual((yield* get(port, "/readyz")).status, 503)
+
+          yield* redis.restart
+          yield* healthy(health)
+          assert.strictEqual((yield* get(port, "/healthz")).status, 200)
         })
-        assert.strictEqual((yield* get(port, "/readyz")).status, 503)
+    )
 
-        yield* redis.restart
-        yield* healthy(health)
-        assert.strictEqual((yield* get(port, "/healthz")).status, 200)
-      }))
+    live(
+      `a frozen Redis (SIGSTOP) times pings out without queueing more of them (${owner})`,
+      () =>
+        Effect.gen(function*() {
+          const redis = yield* RedisServer.make()
+          const port = yield* RedisServer.freePort
+          const owned = yield* appClient(redis.port)
+          const layer = owner === "library"
+            ? RedisClient.layer({ url: redis.url })
+            : RedisClient.layerFromClient(owned)
+          const context = yield* Layer.build(layer)
+          const { client } = Context.get(context, RedisClient.RedisClient)
+          const health = yield* buildHealth(
+            HealthServer.layer({ ...fast, port }).pipe(Layer.provide(Layer.succeedContext(context)))
+          )
+          yield* healthy(health)
 
-    live(`a frozen Redis (SIGSTOP) times pings out without queueing more of them (${owner})`, () =>
-      Effect.gen(function*() {
-        const redis = yield* RedisServer.make()
-        const port = yield* RedisServer.freePort
-        const owned = yield* appClient(redis.port)
-        const layer = owner === "library"
-          ? RedisClient.layer({ url: redis.url })
-          : RedisClient.layerFromClient(owned)
-        const context = yield* Layer.build(layer)
-        const { client } = Context.get(context, RedisClient.RedisClient)
-        const health = yield* buildHealth(HealthServer.layer({ ...fast, port }).pipe(Layer.provide(Layer.succeedContext(context))))
-        yield* healthy(health)
+          yield* redis.freeze
+          const down = yield* unhealthy(health).pipe(Effect.tapError(() => redis.thaw))
+          assert.include(Option.getOrThrow(down.lastError), "timed out")
+          // Twenty more intervals with Redis frozen: still at most the one PING it sent before the freeze.
+          yield* Effect.sleep("2 seconds")
+          const stuck = queued(client as Redis)
+          yield* redis.thaw
+          assert.isAtMost(stuck, 1)
+          assert.strictEqual((yield* get(port, "/healthz")).status, 503)
 
-        yield* redis.freeze
-        const down = yield* unhealthy(health).pipe(Effect.tapError(() => redis.thaw))
-        assert.include(Option.getOrThrow(down.lastError), "timed out")
-        // Twenty more intervals with Redis frozen: still at most the one PING it sent before the freeze.
-        yield* Effect.sleep("2 seconds")
-        const stuck = queued(client as Redis)
-        yield* redis.thaw
-        assert.isAtMost(stuck, 1)
-        assert.strictEqual((yield* get(port, "/healthz")).status, 503)
-
-        yield* healthy(health)
-        assert.strictEqual((yield* get(port, "/healthz")).status, 200)
-      }))
+          yield* healthy(health)
+          assert.strictEqual((yield* get(port, "/healthz")).status, 200)
+        })
+    )
   }
 
   live("a wrong password or a missing one (NOAUTH) counts as a failure", () =>
@@ -181,28 +192,31 @@ describe("HealthServer on real Redis", () => {
       yield* healthy(health)
     }))
 
-  live("a port in use fails with a typed error naming host and port, leaving nothing behind", () =>
-    Effect.gen(function*() {
-      const redis = yield* RedisServer.make()
-      const port = yield* RedisServer.freePort
-      yield* listenOn(port)
-      const pingsBefore = yield* RedisServer.commandCalls(redis, "ping")
-      const exit = yield* buildHealth(
-        HealthServer.layer({ ...fast, port }).pipe(Layer.provide(RedisClient.layer({ url: redis.url })))
-      ).pipe(Effect.scoped, Effect.exit)
+  live(
+    "a port in use fails with a typed error naming host and port, leaving nothing behind",
+    () =>
+      Effect.gen(function*() {
+        const redis = yield* RedisServer.make()
+        const port = yield* RedisServer.freePort
+        yield* listenOn(port)
+        const pingsBefore = yield* RedisServer.commandCalls(redis, "ping")
+        const exit = yield* buildHealth(
+          HealthServer.layer({ ...fast, port }).pipe(Layer.provide(RedisClient.layer({ url: redis.url })))
+        ).pipe(Effect.scoped, Effect.exit)
 
-      assert.isTrue(Exit.isFailure(exit))
-      const error = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
-      assert.isTrue(Option.isSome(error) && error.value._tag === "HealthServerError")
-      assert.strictEqual(
-        Option.getOrThrow(error).message,
-        `Health server cannot listen on 127.0.0.1:${port}: address already in use`
-      )
-      // No ping fiber (no PING ever reaches Redis) and no connection left open by the library.
-      yield* Effect.sleep("500 millis")
-      assert.strictEqual(yield* RedisServer.commandCalls(redis, "ping"), pingsBefore)
-      assert.strictEqual(yield* RedisServer.connectedClients(redis), 1)
-    }))
+        assert.isTrue(Exit.isFailure(exit))
+        const error = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
+        assert.isTrue(Option.isSome(error) && error.value._tag === "HealthServerError")
+        assert.strictEqual(
+          Option.getOrThrow(error).message,
+          `Health server cannot listen on 127.0.0.1:${port}: address already in use`
+        )
+        // No ping fiber (no PING ever reaches Redis) and no connection left open by the library.
+        yield* Effect.sleep("500 millis")
+        assert.strictEqual(yield* RedisServer.commandCalls(redis, "ping"), pingsBefore)
+        assert.strictEqual(yield* RedisServer.connectedClients(redis), 1)
+      })
+  )
 
   live("50 start/stop cycles on one port leave no socket, fiber or connection behind", () =>
     Effect.gen(function*() {

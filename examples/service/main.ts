@@ -15,7 +15,9 @@ const WorkerLive = Layer.scopedDiscard(
     const { client } = yield* RedisClient.RedisClient
     const beat = Effect.tryPromise(() => client.incr("stargazer:example:heartbeats")).pipe(
       Effect.tap((count) => Effect.logDebug("heartbeat").pipe(Effect.annotateLogs({ count }))),
-      Effect.catchAll((error) => Effect.logWarning("heartbeat_failed").pipe(Effect.annotateLogs({ reason: error.message })))
+      Effect.catchAll((error) =>
+        Effect.logWarning("heartbeat_failed").pipe(Effect.annotateLogs({ reason: error.message }))
+      )
     )
     yield* Effect.acquireRelease(
       Effect.logInfo("worker_started"),

@@ -4,9 +4,9 @@
  *
  * @since 0.1.0
  */
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import type * as HttpRouter from "@effect/platform/HttpRouter"
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
@@ -94,7 +94,9 @@ const loopOptions = (options: StateOptions): Effect.Effect<PingLoop.LoopOptions>
       timeout: Duration.decode(options.pingTimeout ?? "1 second"),
       failureThreshold
     })
-    : Effect.die(new Cause.IllegalArgumentException(`failureThreshold must be an integer >= 1, got ${failureThreshold}`))
+    : Effect.die(
+      new Cause.IllegalArgumentException(`failureThreshold must be an integer >= 1, got ${failureThreshold}`)
+    )
 }
 
 /**
@@ -202,7 +204,10 @@ export const layerConfig = (
 
 const positiveDuration = (name: string, fallback: Duration.DurationInput): Config.Config<Duration.Duration> =>
   Config.duration(name).pipe(
-    Config.validate({ message: "Expected a duration greater than zero", validation: (d: Duration.Duration) => Duration.greaterThan(d, 0) }),
+    Config.validate({
+      message: "Expected a duration greater than zero",
+      validation: (d: Duration.Duration) => Duration.greaterThan(d, 0)
+    }),
     Config.withDefault(Duration.decode(fallback))
   )
 

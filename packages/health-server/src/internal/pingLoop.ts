@@ -64,7 +64,10 @@ export const checkOnce = <E, R>(
   options: LoopOptions
 ): Effect.Effect<void, never, R> =>
   ping.pipe(
-    Effect.timeoutFail({ duration: options.timeout, onTimeout: () => new PingTimeoutError({ timeout: options.timeout }) }),
+    Effect.timeoutFail({
+      duration: options.timeout,
+      onTimeout: () => new PingTimeoutError({ timeout: options.timeout })
+    }),
     Effect.matchEffect({
       onSuccess: () =>
         Effect.flatMap(DateTime.now, (now) => update(state, (status) => HealthStatus.recordSuccess(status, now))),
