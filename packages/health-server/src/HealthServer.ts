@@ -220,26 +220,22 @@ const positiveDuration = (name: string, fallback: Duration.DurationInput): Confi
 export const enabled: Config.Config<boolean> = Config.boolean("SG_HEALTH_ENABLED").pipe(Config.withDefault(true))
 
 /**
- * The application-ready health server, configured from the environment:
+ * The options `HealthServerLive` reads from the environment:
  *
  * | variable | default |
  * | --- | --- |
  * | `SG_HEALTH_PORT` | `9090` |
- * | `SG_HEALTH_HOST` | `127.0.0.1` |
+ * | `SG_HEALTH_HOST` | `127.0.0.1` (an empty value counts as unset) |
  * | `SG_HEALTH_PING_INTERVAL` | `5 seconds` |
  * | `SG_HEALTH_PING_TIMEOUT` | `1 second` |
  * | `SG_HEALTH_FAILURE_THRESHOLD` | `3` (an integer >= 1) |
  *
- * An invalid value fails with a `ConfigError` naming the variable, before anything binds.
+ * An invalid value fails with a `ConfigError` that names the variable.
  *
  * @since 0.1.0
- * @category layers
+ * @category utils
  */
-export const HealthServerLive: Layer.Layer<
-  HealthServer,
-  HealthServerError | ConfigError.ConfigError,
-  RedisClient.RedisClient
-> = layerConfig({
+export const config: Config.Config<Options> = Config.all({
   port: Config.port("SG_HEALTH_PORT").pipe(Config.withDefault(9090)),
   host: Config.nonEmptyString("SG_HEALTH_HOST").pipe(Config.withDefault("127.0.0.1")),
   pingInterval: positiveDuration("SG_HEALTH_PING_INTERVAL", "5 seconds"),
@@ -249,3 +245,16 @@ export const HealthServerLive: Layer.Layer<
     Config.withDefault(3)
   )
 })
+
+/**
+ * The application-ready health server: `layer` with its options read from the environment (see `config`).
+ * An invalid value fails with a `ConfigError` naming the variable, before anything binds.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const HealthServerLive: Layer.Layer<
+  HealthServer,
+  HealthServerError | ConfigError.ConfigError,
+  RedisClient.RedisClient
+> = layerConfig(config)

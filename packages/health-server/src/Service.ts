@@ -20,11 +20,13 @@ import * as HealthServer from "./HealthServer.js"
 import type * as RedisClient from "./RedisClient.js"
 
 /**
- * Attaches `HealthServerLive` to a service layer when `SG_HEALTH_ENABLED` is true (the default).
+ * Attaches the health server to a service layer when `SG_HEALTH_ENABLED` is true (the default), configured
+ * as `HealthServerLive` is.
  *
- * The service is acquired first and released last: the health server binds once the service is up and, on
- * shutdown, stops answering before the service's own layers are released. The `RedisClient` it pings is the
- * one provided to the result, shared with the service when the service uses it too.
+ * The health configuration is read first, so an invalid value stops start-up before the service starts.
+ * Then the service is acquired, and the health server binds once it is up; on shutdown the health server
+ * stops first, then the service's own layers are released. The `RedisClient` it pings is the one provided
+ * to the result, shared with the service when the service uses it too.
  *
  * @since 0.1.0
  * @category layers
@@ -32,13 +34,16 @@ import type * as RedisClient from "./RedisClient.js"
 export const withHealthServer = <A, E, R>(
   service: Layer.Layer<A, E, R>
 ): Layer.Layer<A, E | HealthServer.HealthServerError | ConfigError.ConfigError, R | RedisClient.RedisClient> =>
-  Layer.unwrapEffect(Effect.map(HealthServer.enabled, (enabled) =>
-    enabled
-      ? HealthServer.HealthServerLive.pipe(
-        Layer.map(() => Context.empty()),
-        Layer.provideMerge(service)
-      )
-      : service))
+  Layer.unwrapEffect(Effect.gen(function*() {
+    if (!(yield* HealthServer.enabled)) {
+      return service
+    }
+    const options = yield* HealthServer.config
+    return HealthServer.layer(options).pipe(
+      Layer.map(() => Context.empty()),
+      Layer.provideMerge(service)
+    )
+  }))
 
 /**
  * Runs a service layer until SIGTERM or SIGINT (`NodeRuntime.runMain`), then releases its layers in reverse

@@ -1,0 +1,102 @@
+/**
+ * HealthServerLive and RedisClient.layerConfig read from the environment; bad values stop start-up before
+ * anything binds, with an error that names the variable.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { HealthServer, HealthServerLive, RedisClient } from "@stargazer/health-server"
+import { Cause, Config, ConfigProvider, Effect, Exit, Layer, Option } from "effect"
+import { Redis } from "ioredis"
+import { buildHealth, eventually, get, live } from "./utils/health.js"
+import * as RedisServer from "./utils/redisServer.js"
+
+const withEnv = (env: Record<string, string>) =>
+  Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+
+/** A client that is never connected: these start-ups must fail before anything talks to Redis. */
+const idleClient = () => RedisClient.layerFromClient(new Redis({ lazyConnect: true }))
+
+const failure = <A, E>(exit: Exit.Exit<A, E>): string =>
+  Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "it succeeded"
+
+describe("configuration", () => {
+  const invalid: ReadonlyArray<readonly [string, string]> = [
+    ["SG_HEALTH_PORT", "abc"],
+    ["SG_HEALTH_PORT", "70000"],
+    ["SG_HEALTH_PING_INTERVAL", "soon"],
+    ["SG_HEALTH_PING_INTERVAL", "0 seconds"],
+    ["SG_HEALTH_PING_TIMEOUT", "1 fortnight"],
+    ["SG_HEALTH_FAILURE_THRESHOLD", "0"],
+    ["SG_HEALTH_FAILURE_THRESHOLD", "2.5"]
+  ]
+  for (const [name, value] of invalid) {
+    live(
+      `${name}=${JSON.stringify(value)} fails start-up naming the variable, and nothing binds`,
+      () =>
+        Effect.gen(function*() {
+          const port = yield* RedisServer.freePort
+          const env = { SG_HEALTH_PORT: String(port), [name]: value }
+          const exit = yield* buildHealth(HealthServerLive.pipe(Layer.provide(idleClient()))).pipe(
+            withEnv(env),
+            Effect.scoped,
+            Effect.exit
+          )
+          assert.isTrue(Exit.isFailure(exit))
+          const error = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
+          assert.isTrue(Option.isSome(error) && error.value._tag !== "HealthServerError", failure(exit))
+          assert.include(failure(exit), name)
+          // The port was never bound.
+          assert.isTrue(Exit.isFailure(yield* Effect.exit(get(port, "/healthz"))))
+        })
+    )
+  }
+
+  live("reads port, host, interval, timeout and threshold from SG_HEALTH_*", () =>
+    Effect.gen(function*() {
+      const redis = yield* RedisServer.make()
+      const port = yield* RedisServer.freePort
+      const health = yield* buildHealth(
+        HealthServerLive.pipe(Layer.provide(RedisClient.layer({ url: redis.url })))
+      ).pipe(
+        withEnv({
+          SG_HEALTH_PORT: String(port),
+          SG_HEALTH_HOST: "127.0.0.1",
+          SG_HEALTH_PING_INTERVAL: "100 millis",
+          SG_HEALTH_PING_TIMEOUT: "200 millis",
+          SG_HEALTH_FAILURE_THRESHOLD: "4"
+        })
+      )
+      yield* eventually(health.status, (status) => Option.isSome(status.lastCheckedAt))
+      assert.strictEqual((yield* get(port, "/healthz")).body, "OK")
+      yield* redis.kill
+      // Four failures at 100 ms spacing: unhealthy after ~0.3-1.2 s; the streak is visible on the way.
+      const down = yield* eventually(health.status, (status) => !status.healthy)
+      assert.strictEqual(down.consecutiveFailures, 4)
+    }))
+
+  it.effect("REDIS_URL that is not a Redis URL fails naming the variable", () =>
+    Effect.gen(function*() {
+      const exit = yield* Layer.build(RedisClient.layerConfig()).pipe(
+        withEnv({ REDIS_URL: "http://user:hunter2@127.0.0.1:6379" }),
+        Effect.scoped,
+        Effect.exit
+      )
+      assert.include(failure(exit), "REDIS_URL")
+      assert.notInclude(failure(exit), "hunter2")
+    }))
+
+  it.effect("a bad URL given in code fails with RedisClientError, without repeating the URL", () =>
+    Effect.gen(function*() {
+      const exit = yield* Layer.build(RedisClient.layer({ url: "127.0.0.1:hunter2" })).pipe(Effect.scoped, Effect.exit)
+      const error = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
+      assert.isTrue(Option.isSome(error) && error.value._tag === "RedisClientError")
+      assert.notInclude(failure(exit), "hunter2")
+    }))
+
+  it.effect("HealthServer.layerConfig takes any Config; an invalid threshold in code is a defect naming it", () =>
+    Effect.gen(function*() {
+      const exit = yield* Layer.build(
+        HealthServer.layerConfig({ failureThreshold: Config.succeed(0) }).pipe(Layer.provide(idleClient()))
+      ).pipe(Effect.scoped, Effect.exit)
+      assert.include(failure(exit), "failureThreshold")
+    }))
+})
