@@ -96,6 +96,18 @@ describe("ping loop", () => {
       assert.strictEqual(maxRunning, 1)
     }))
 
+  it.scoped("a hung Redis is detected after threshold × (interval + timeout), the documented worst case", () =>
+    Effect.gen(function*() {
+      // Redis answers the ping at t=0, then hangs: the worst moment for it to start hanging.
+      let calls = 0
+      const ping = Effect.suspend(() => calls++ === 0 ? Effect.void : Effect.never)
+      const health = yield* buildHealth(HealthServer.layerState({ ping })) // defaults: 5s, 1s, 3
+      yield* TestClock.adjust("17999 millis")
+      assert.deepInclude(yield* health.status, { healthy: true, consecutiveFailures: 2 })
+      yield* TestClock.adjust("1 millis") // 3 × (5s + 1s)
+      assert.deepInclude(yield* health.status, { healthy: false, consecutiveFailures: 3 })
+    }))
+
   it.scoped("a timed-out ping is interrupted before the next one starts", () =>
     Effect.gen(function*() {
       const starts: Array<number> = []

@@ -1,0 +1,27 @@
+/**
+ * The README's code blocks are real code: each TypeScript block stands verbatim in a file that is
+ * type-checked (and, for the TestClock example, run).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { root } from "./utils/process.js"
+
+const read = (file: string) => Fs.readFileSync(Path.join(root, file), "utf8")
+
+describe("README", () => {
+  const blocks = [...read("README.md").matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1].trim())
+  const sources = ["examples/quick-start.ts", "examples/service/main.ts", "test/readme.test.ts"].map(read)
+
+  it("has its TypeScript examples", () => {
+    assert.isAtLeast(blocks.length, 3)
+  })
+
+  for (const [i, block] of blocks.entries()) {
+    it(`TypeScript block ${i + 1} stands in a checked source file`, () => {
+      const lines = block.split("\n").filter((line) => line.trim() !== "")
+      const found = sources.some((source) => lines.every((line) => source.includes(line)))
+      assert.isTrue(found, block)
+    })
+  }
+})

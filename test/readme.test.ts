@@ -1,0 +1,25 @@
+/**
+ * The README's TestClock example, verbatim: the README must stay true to the code.
+ */
+import { assert, it } from "@effect/vitest"
+import { HealthServer } from "@stargazer/health-server"
+import { Context, Effect, Layer, Ref, TestClock } from "effect"
+
+it.scoped("turns unhealthy after three failed pings", () =>
+  Effect.gen(function*() {
+    const redisUp = yield* Ref.make(false)
+    const ping = Effect.flatMap(Ref.get(redisUp), (up) => up ? Effect.void : Effect.fail("Redis is down"))
+    // Build the layer in the test's scope, so the ping fiber lives as long as the test.
+    const context = yield* Layer.build(
+      HealthServer.layerState({ ping, pingInterval: "5 seconds", failureThreshold: 3 })
+    )
+    const health = Context.get(context, HealthServer.HealthServer)
+
+    yield* TestClock.adjust("5 seconds") // pings at 0 s and 5 s failed
+    assert.isTrue((yield* health.status).healthy)
+    yield* TestClock.adjust("5 seconds") // the third failure, at 10 s
+    assert.isFalse((yield* health.status).healthy)
+    yield* Ref.set(redisUp, true)
+    yield* TestClock.adjust("5 seconds") // the next success
+    assert.isTrue((yield* health.status).healthy)
+  }))
