@@ -35,7 +35,7 @@ export default tseslint.config(
     }
   },
   {
-    files: ["examples/**/*.ts", "bench/**/*.ts"],
+    files: ["examples/**/*.ts", "bench/**/*.ts", "bench/**/*.mjs"],
     rules: { "no-console": "off" }
   }
 )
