@@ -119,9 +119,9 @@ describe("HealthServer on real Redis", () => {
           // Twenty more intervals with Redis frozen: still at most the one PING it sent before the freeze.
           yield* Effect.sleep("2 seconds")
           const stuck = queued(client as Redis)
-          yield* redis.thaw
+          const probe = yield* get(port, "/healthz").pipe(Effect.ensuring(redis.thaw))
           assert.isAtMost(stuck, 1)
-          assert.strictEqual((yield* get(port, "/healthz")).status, 503)
+          assert.strictEqual(probe.status, 503)
 
           yield* healthy(health)
           assert.strictEqual((yield* get(port, "/healthz")).status, 200)
