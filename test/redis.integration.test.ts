@@ -57,7 +57,7 @@ describe("HealthServer on real Redis", () => {
       const redis = yield* RedisServer.make()
       const port = yield* RedisServer.freePort
       const health = yield* buildHealth(
-        HealthServer.layer({ ...fast, port, failureThreshold: 1 }).pipe(
+        HealthServer.layer({ ...fast, port, pingTimeout: "5 seconds", failureThreshold: 1 }).pipe(
           Layer.provide(RedisClient.layer({ url: redis.url }))
         )
       )
@@ -226,7 +226,7 @@ describe("HealthServer on real Redis", () => {
       for (let i = 0; i < 50; i++) {
         const scope = yield* Scope.make()
         const health = yield* buildHealth(
-          HealthServer.layer({ ...fast, port, failureThreshold: 1 }).pipe(
+          HealthServer.layer({ ...fast, port, pingTimeout: "5 seconds", failureThreshold: 1 }).pipe(
             Layer.provide(RedisClient.layer({ url: redis.url }))
           )
         ).pipe(Scope.extend(scope))
