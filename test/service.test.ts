@@ -9,22 +9,27 @@ import { eventually, get, live } from "./utils/health.js"
 import { spawnService } from "./utils/process.js"
 import * as RedisServer from "./utils/redisServer.js"
 
-const script = "examples/service/main.ts"
+/** A Redis of its own, and the example service pointed at it on a free health port (unless `env` says). */
+const startExample = (env: Record<string, string> = {}, port?: number) =>
+  Effect.gen(function*() {
+    const redis = yield* RedisServer.make()
+    const healthPort = port ?? (yield* RedisServer.freePort)
+    const service = yield* spawnService("examples/service/main.ts", {
+      REDIS_URL: redis.url,
+      SG_HEALTH_PORT: String(healthPort),
+      ...env
+    })
+    return { redis, port: healthPort, service }
+  })
 
-const lines = (output: string, names: ReadonlyArray<string>) =>
+const inOrder = (output: string, names: ReadonlyArray<string>) =>
   names.map((name) => output.indexOf(name)).every((index, i, all) => index !== -1 && (i === 0 || index > all[i - 1]))
 
 describe("examples/service", () => {
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     live(`serves the probes and shuts down in order on ${signal}, exiting 0`, () =>
       Effect.gen(function*() {
-        const redis = yield* RedisServer.make()
-        const port = yield* RedisServer.freePort
-        const service = yield* spawnService(script, {
-          REDIS_URL: redis.url,
-          SG_HEALTH_PORT: String(port),
-          SG_HEALTH_PING_INTERVAL: "200 millis"
-        })
+        const { port, redis, service } = yield* startExample({ SG_HEALTH_PING_INTERVAL: "200 millis" })
         const reply = yield* eventually(Effect.option(get(port, "/healthz")), Option.isSome, "30 seconds")
         assert.deepStrictEqual(Option.getOrThrow(reply), { status: 200, body: "OK", contentType: "text/plain" })
         assert.strictEqual((yield* get(port, "/readyz")).body, "Ready")
@@ -33,7 +38,7 @@ describe("examples/service", () => {
         assert.strictEqual(yield* service.exit, 0, service.output())
         const output = service.output()
         assert.isTrue(
-          lines(output, ["worker_started", "health_server_started", "health_server_stopped", "worker_stopped"]),
+          inOrder(output, ["worker_started", "health_server_started", "health_server_stopped", "worker_stopped"]),
           output
         )
         assert.include(output, `port: ${port}`)
@@ -44,8 +49,7 @@ describe("examples/service", () => {
 
   live("an invalid SG_HEALTH_PORT exits non-zero naming the variable", () =>
     Effect.gen(function*() {
-      const redis = yield* RedisServer.make()
-      const service = yield* spawnService(script, { REDIS_URL: redis.url, SG_HEALTH_PORT: "ninety" })
+      const { service } = yield* startExample({ SG_HEALTH_PORT: "ninety" })
       assert.strictEqual(yield* service.exit, 1)
       assert.include(service.output(), "SG_HEALTH_PORT")
       // The health configuration is read before the service starts: nothing was started, nothing to undo.
@@ -55,7 +59,6 @@ describe("examples/service", () => {
 
   live("a port in use exits non-zero naming host and port", () =>
     Effect.gen(function*() {
-      const redis = yield* RedisServer.make()
       const port = yield* RedisServer.freePort
       const taken = Net.createServer()
       yield* Effect.acquireRelease(
@@ -64,20 +67,14 @@ describe("examples/service", () => {
         }),
         () => Effect.sync(() => taken.close())
       )
-      const service = yield* spawnService(script, { REDIS_URL: redis.url, SG_HEALTH_PORT: String(port) })
+      const { service } = yield* startExample({}, port)
       assert.strictEqual(yield* service.exit, 1)
       assert.include(service.output(), `Health server cannot listen on 127.0.0.1:${port}: address already in use`)
     }), 60_000)
 
   live("SG_HEALTH_ENABLED=false runs the service without the health server", () =>
     Effect.gen(function*() {
-      const redis = yield* RedisServer.make()
-      const port = yield* RedisServer.freePort
-      const service = yield* spawnService(script, {
-        REDIS_URL: redis.url,
-        SG_HEALTH_PORT: String(port),
-        SG_HEALTH_ENABLED: "false"
-      })
+      const { port, service } = yield* startExample({ SG_HEALTH_ENABLED: "false" })
       yield* eventually(Effect.sync(service.output), (output) => output.includes("worker_started"), "30 seconds")
       assert.isTrue(Option.isNone(yield* Effect.option(get(port, "/healthz"))))
       yield* service.signal("SIGTERM")
