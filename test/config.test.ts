@@ -6,7 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { HealthServer, HealthServerLive, RedisClient } from "@stargazer/health-server"
 import { Cause, Config, ConfigProvider, Effect, Exit, Layer, Option } from "effect"
 import { Redis } from "ioredis"
-import { buildHealth, eventually, get, live } from "./utils/health.js"
+import { buildHealth, checkStatus, eventually, get, live } from "./utils/health.js"
 import * as RedisServer from "./utils/redisServer.js"
 
 const withEnv = (env: Record<string, string>) =>
@@ -65,11 +65,11 @@ describe("configuration", () => {
           SG_HEALTH_FAILURE_THRESHOLD: "4"
         })
       )
-      yield* eventually(health.status, (status) => Option.isSome(status.lastCheckedAt))
+      yield* eventually(checkStatus(health), (status) => Option.isSome(status.lastCheckedAt))
       assert.strictEqual((yield* get(port, "/healthz")).body, "OK")
       yield* redis.kill
       // Four failures at 100 ms spacing: unhealthy after ~0.3-1.2 s; the streak is visible on the way.
-      const down = yield* eventually(health.status, (status) => !status.healthy)
+      const down = yield* eventually(checkStatus(health), (status) => !status.healthy)
       assert.strictEqual(down.consecutiveFailures, 4)
     }))
 

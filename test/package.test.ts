@@ -34,7 +34,7 @@ const MainLive = Layer.mergeAll(AppLive, HealthServerLive).pipe(Layer.provide(Re
 
 const program = Effect.gen(function*() {
   const health = yield* HealthServer.HealthServer
-  while (Option.isNone((yield* health.status).lastCheckedAt)) yield* Effect.sleep("20 millis")
+  while (Option.isNone((yield* health.status).checks[0].lastCheckedAt)) yield* Effect.sleep("20 millis")
   const response = yield* Effect.promise(() => fetch("http://127.0.0.1:" + process.env.SG_HEALTH_PORT + "/readyz"))
   const internal = yield* Effect.promise(() => import("@stargazer/health-server/internal/pingLoop").then(
     () => "importable",
@@ -43,8 +43,8 @@ const program = Effect.gen(function*() {
   return {
     status: response.status,
     body: yield* Effect.promise(() => response.text()),
-    healthy: (yield* health.status).healthy,
-    initial: HealthStatus.initial.healthy,
+    ready: (yield* health.status).ready,
+    initial: HealthStatus.initialCheck("redis").healthy,
     internal
   }
 })
@@ -80,7 +80,7 @@ describe("the published package", () => {
       assert.deepStrictEqual(result, {
         status: 200,
         body: "Ready",
-        healthy: true,
+        ready: true,
         initial: true,
         internal: "ERR_PACKAGE_PATH_NOT_EXPORTED"
       })

@@ -3,8 +3,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { HealthServer } from "@stargazer/health-server"
-import { Cause, Clock, Effect, Exit, Option, Ref, Scope, TestClock } from "effect"
-import { buildHealth, scriptedPing, withLogs } from "./utils/health.js"
+import { Clock, Effect, Exit, Option, Ref, Scope, TestClock } from "effect"
+import { buildHealth, checkStatus, scriptedPing, withLogs } from "./utils/health.js"
 
 describe("ping loop", () => {
   it.scoped("turns unhealthy exactly at the threshold-th consecutive failure, not before", () =>
@@ -15,13 +15,13 @@ describe("ping loop", () => {
         HealthServer.layerState({ ping, pingInterval: "5 seconds", failureThreshold: 3 })
       )
       yield* TestClock.adjust(0) // t=0: first failure
-      assert.deepInclude(yield* health.status, { healthy: true, consecutiveFailures: 1 })
+      assert.deepInclude(yield* checkStatus(health), { healthy: true, consecutiveFailures: 1 })
       yield* TestClock.adjust("5 seconds") // t=5s: second failure
-      assert.deepInclude(yield* health.status, { healthy: true, consecutiveFailures: 2 })
+      assert.deepInclude(yield* checkStatus(health), { healthy: true, consecutiveFailures: 2 })
       yield* TestClock.adjust("4999 millis")
-      assert.deepInclude(yield* health.status, { healthy: true, consecutiveFailures: 2 })
+      assert.deepInclude(yield* checkStatus(health), { healthy: true, consecutiveFailures: 2 })
       yield* TestClock.adjust("1 millis") // t=10s: third failure
-      const status = yield* health.status
+      const status = yield* checkStatus(health)
       assert.deepInclude(status, { healthy: false, consecutiveFailures: 3 })
       assert.deepStrictEqual(status.lastError, Option.some("down"))
       assert.strictEqual(Option.getOrThrow(status.lastCheckedAt).epochMillis, 10_000)
@@ -35,12 +35,16 @@ describe("ping loop", () => {
         HealthServer.layerState({ ping, pingInterval: "1 second", failureThreshold: 2 })
       )
       yield* TestClock.adjust("1 second")
-      assert.isFalse((yield* health.status).healthy)
+      assert.isFalse((yield* checkStatus(health)).healthy)
       yield* TestClock.adjust("3 seconds") // still failing
-      assert.deepInclude(yield* health.status, { healthy: false, consecutiveFailures: 5 })
+      assert.deepInclude(yield* checkStatus(health), { healthy: false, consecutiveFailures: 5 })
       yield* Ref.set(up, true)
       yield* TestClock.adjust("1 second")
-      assert.deepInclude(yield* health.status, { healthy: true, consecutiveFailures: 0, lastError: Option.none() })
+      assert.deepInclude(yield* checkStatus(health), {
+        healthy: true,
+        consecutiveFailures: 0,
+        lastError: Option.none()
+      })
     }))
 
   it.scoped("a failure streak shorter than the threshold never flips", () =>
@@ -53,10 +57,10 @@ describe("ping loop", () => {
       for (let i = 0; i < 5; i++) {
         yield* Ref.set(up, false)
         yield* TestClock.adjust("2 seconds") // two failures
-        assert.isTrue((yield* health.status).healthy)
+        assert.isTrue((yield* checkStatus(health)).healthy)
         yield* Ref.set(up, true)
         yield* TestClock.adjust("1 second") // a success resets the streak
-        assert.strictEqual((yield* health.status).consecutiveFailures, 0)
+        assert.strictEqual((yield* checkStatus(health)).consecutiveFailures, 0)
       }
     }))
 
@@ -66,11 +70,15 @@ describe("ping loop", () => {
         HealthServer.layerState({ ping: Effect.never, pingTimeout: "1 second", failureThreshold: 1 })
       )
       yield* TestClock.adjust("999 millis")
-      assert.deepInclude(yield* health.status, { healthy: true, consecutiveFailures: 0, lastCheckedAt: Option.none() })
+      assert.deepInclude(yield* checkStatus(health), {
+        healthy: true,
+        consecutiveFailures: 0,
+        lastCheckedAt: Option.none()
+      })
       yield* TestClock.adjust("1 millis")
-      const status = yield* health.status
+      const status = yield* checkStatus(health)
       assert.deepInclude(status, { healthy: false, consecutiveFailures: 1 })
-      assert.deepStrictEqual(status.lastError, Option.some("PING timed out after 1s"))
+      assert.deepStrictEqual(status.lastError, Option.some("timed out after 1s"))
     }))
 
   it.scoped("spaces pings from the end of the previous ping, so slow pings never overlap", () =>
@@ -103,9 +111,9 @@ describe("ping loop", () => {
       const ping = Effect.suspend(() => calls++ === 0 ? Effect.void : Effect.never)
       const health = yield* buildHealth(HealthServer.layerState({ ping })) // defaults: 5s, 1s, 3
       yield* TestClock.adjust("17999 millis")
-      assert.deepInclude(yield* health.status, { healthy: true, consecutiveFailures: 2 })
+      assert.deepInclude(yield* checkStatus(health), { healthy: true, consecutiveFailures: 2 })
       yield* TestClock.adjust("1 millis") // 3 × (5s + 1s)
-      assert.deepInclude(yield* health.status, { healthy: false, consecutiveFailures: 3 })
+      assert.deepInclude(yield* checkStatus(health), { healthy: false, consecutiveFailures: 3 })
     }))
 
   it.scoped("a timed-out ping is interrupted before the next one starts", () =>
@@ -162,20 +170,20 @@ describe("ping loop", () => {
           ["INFO", "unhealthy", "healthy"]
         ])
         assert.strictEqual(changes[0].annotations.reason, "down")
-        assert.strictEqual(changes[0].annotations.fiber, "redis-ping")
-        const failed = logs.filter((line) => line.message === "health_ping_failed")
+        assert.deepInclude(changes[0].annotations, { fiber: "health-check", check: "redis" })
+        const failed = logs.filter((line) => line.message === "health_check_failed")
         assert.deepStrictEqual(failed.map((line) => line.level), ["DEBUG", "DEBUG", "DEBUG"])
         assert.strictEqual(logs.length, 5)
       }).pipe(Effect.scoped)
     ))
 
-  it.effect("an invalid failureThreshold is a defect naming the option", () =>
+  it.effect("an invalid threshold fails with HealthServerOptionsError naming the option", () =>
     Effect.gen(function*() {
-      const exit = yield* buildHealth(HealthServer.layerState({ ping: Effect.void, failureThreshold: 0 })).pipe(
+      const error = yield* buildHealth(HealthServer.layerState({ ping: Effect.void, failureThreshold: 0 })).pipe(
         Effect.scoped,
-        Effect.exit
+        Effect.flip
       )
-      assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
-      assert.include(String(Exit.isFailure(exit) && Cause.pretty(exit.cause)), "failureThreshold")
+      assert.strictEqual(error._tag, "HealthServerOptionsError")
+      assert.strictEqual(error.message, "Invalid health server option failureThreshold: must be an integer >= 1, got 0")
     }))
 })

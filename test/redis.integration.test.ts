@@ -7,16 +7,17 @@ import { HealthServer, RedisClient } from "@stargazer/health-server"
 import { Cause, Context, Effect, Exit, Layer, Option, Scope } from "effect"
 import { Redis } from "ioredis"
 import * as Net from "node:net"
-import { buildHealth, eventually, get, live } from "./utils/health.js"
+import { buildHealth, checkStatus, eventually, get, live } from "./utils/health.js"
 import * as RedisServer from "./utils/redisServer.js"
 
 const fast = { pingInterval: "100 millis", pingTimeout: "300 millis", failureThreshold: 2 } as const
 
 const checked = (health: HealthServer.HealthServer["Type"]) =>
-  eventually(health.status, (status) => Option.isSome(status.lastCheckedAt))
+  eventually(checkStatus(health), (status) => Option.isSome(status.lastCheckedAt))
 const healthy = (health: HealthServer.HealthServer["Type"]) =>
-  eventually(health.status, (status) => status.healthy && Option.isSome(status.lastCheckedAt))
-const unhealthy = (health: HealthServer.HealthServer["Type"]) => eventually(health.status, (status) => !status.healthy)
+  eventually(checkStatus(health), (status) => status.healthy && Option.isSome(status.lastCheckedAt))
+const unhealthy = (health: HealthServer.HealthServer["Type"]) =>
+  eventually(checkStatus(health), (status) => !status.healthy)
 
 /** An ioredis client the "application" owns, with ioredis' defaults (offline queue on); quit by the test. */
 const appClient = (port: number, options: { readonly password?: string } = {}) =>

@@ -2,6 +2,7 @@
  * Helpers shared by the suites: a scripted ping for TestClock tests, a log collector, and plain HTTP GETs.
  */
 import { it } from "@effect/vitest"
+import type { HealthStatus } from "@stargazer/health-server"
 import { HealthServer } from "@stargazer/health-server"
 import { Context, Duration, Effect, Layer, Logger, LogLevel, Ref, Schedule } from "effect"
 import type { Scope } from "effect"
@@ -20,6 +21,13 @@ export const scriptedPing = Effect.gen(function*() {
   )
   return { up, calls, ping } as const
 })
+
+/** The state of one check (default: the built-in `redis` check). */
+export const checkStatus = (
+  health: HealthServer.HealthServer["Type"],
+  name = "redis"
+): Effect.Effect<HealthStatus.CheckStatus> =>
+  Effect.map(health.status, (status) => status.checks.find((check) => check.name === name)!)
 
 /** Builds `layer` in the current scope and returns the service it provides. */
 export const buildHealth = <E, R>(

@@ -1,51 +1,82 @@
 /**
- * The liveness/readiness probe server: `GET /healthz` and `GET /readyz` answered from a cached health
- * status, which a background fiber keeps up to date by pinging Redis every `pingInterval`.
+ * The liveness/readiness probe server: `/healthz`, `/livez`, `/readyz` and `/startupz` answered from a cached
+ * health state, which a background fiber keeps up to date by running the checks (Redis PING, named `redis`,
+ * and the application's own) every `pingInterval`.
  *
  * @since 0.1.0
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import type * as HttpRouter from "@effect/platform/HttpRouter"
-import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as SubscriptionRef from "effect/SubscriptionRef"
 import * as Http from "node:http"
+import * as HealthCheck from "./HealthCheck.js"
 import * as HealthStatus from "./HealthStatus.js"
 import * as PingLoop from "./internal/pingLoop.js"
 import * as Routes from "./internal/routes.js"
 import * as RedisClient from "./RedisClient.js"
 
 /**
- * The running health server, as the application sees it: the current cached status.
+ * The running health server, as the application sees it.
  *
  * @since 0.1.0
  * @category tags
  */
 export class HealthServer extends Context.Tag("@stargazer/health-server/HealthServer")<HealthServer, {
+  /** The current cached state: probe answers and every check. */
   readonly status: Effect.Effect<HealthStatus.HealthStatus>
+  /**
+   * The current state, then every change of a probe answer, a flag or a check's condition (healthy,
+   * unhealthy, stale). Await a transition with it instead of polling.
+   */
+  readonly changes: Stream.Stream<HealthStatus.HealthStatus>
+  /** Takes the application out of rotation (`/readyz` answers 503); liveness is untouched. */
+  readonly markNotReady: Effect.Effect<void>
+  /** Puts it back (readiness follows the checks again). */
+  readonly markReady: Effect.Effect<void>
+  /** What the routes need to present the state. */
+  readonly settings: {
+    readonly gates: HealthStatus.Gates
+    readonly exposeDetails: boolean
+  }
 }>() {}
 
 /**
- * Options of the ping loop (everything but the socket).
+ * Options of the check loop and the probes (everything but the socket).
  *
  * @since 0.1.0
  * @category models
  */
 export interface StateOptions {
-  /** Gap between the end of one ping and the start of the next; default `5 seconds`. */
+  /** The built-in check named `redis` (`HealthServer.layer` sets it to the `RedisClient`'s PING). */
+  readonly ping?: Effect.Effect<unknown, unknown> | undefined
+  /** The application's own checks, run beside `redis`. */
+  readonly checks?: ReadonlyArray<HealthCheck.HealthCheck> | undefined
+  /** Gap between the end of one run of a check and the start of the next; default `5 seconds`. */
   readonly pingInterval?: Duration.DurationInput | undefined
-  /** Bound on each ping; a ping still unanswered then counts as a failure. Default `1 second`. */
+  /** Default bound on each run of a check; default `1 second`. */
   readonly pingTimeout?: Duration.DurationInput | undefined
-  /** Consecutive failures before the status turns unhealthy; an integer >= 1, default `3`. */
+  /** Default consecutive failures before a check turns unhealthy; an integer >= 1, default `3`. */
   readonly failureThreshold?: number | undefined
+  /** Default consecutive successes before an unhealthy check turns healthy; an integer >= 1, default `1`. */
+  readonly successThreshold?: number | undefined
+  /** The checks that gate liveness; default `["redis"]` when there is a `redis` check, else none. */
+  readonly livenessChecks?: ReadonlyArray<string> | undefined
+  /** `healthy` (default): ready until checks fail. `starting`: not ready until every check has passed once. */
+  readonly initialState?: "healthy" | "starting" | undefined
+  /** Whether failure reasons appear in `?verbose` and JSON bodies; default `false` (they are always logged). */
+  readonly exposeDetails?: boolean | undefined
 }
 
 /**
@@ -59,6 +90,11 @@ export interface Options extends StateOptions {
   readonly port?: number | undefined
   /** Default `"127.0.0.1"`. A Kubernetes `httpGet` probe reaches the pod IP: use `"0.0.0.0"` there. */
   readonly host?: string | undefined
+  /**
+   * How long the server keeps answering after its scope starts closing (readiness `503`, liveness `200`),
+   * so the orchestrator stops sending traffic before the app goes away; default `0 seconds`.
+   */
+  readonly shutdownDelay?: Duration.DurationInput | undefined
 }
 
 /**
@@ -85,94 +121,193 @@ export class HealthServerError extends Data.TaggedError("HealthServerError")<{
   }
 }
 
-/** Programmatic options are the programmer's: an invalid threshold is a defect, not an error. */
-const loopOptions = (options: StateOptions): Effect.Effect<PingLoop.LoopOptions> => {
-  const failureThreshold = options.failureThreshold ?? 3
-  return Number.isInteger(failureThreshold) && failureThreshold >= 1
-    ? Effect.succeed({
-      interval: Duration.decode(options.pingInterval ?? "5 seconds"),
-      timeout: Duration.decode(options.pingTimeout ?? "1 second"),
-      failureThreshold
-    })
-    : Effect.die(
-      new Cause.IllegalArgumentException(`failureThreshold must be an integer >= 1, got ${failureThreshold}`)
-    )
+/**
+ * An option given in code is invalid (a threshold below 1, a duplicate or malformed check name, a liveness
+ * check that does not exist). Nothing was started.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class HealthServerOptionsError extends Data.TaggedError("HealthServerOptionsError")<{
+  readonly option: string
+  readonly problem: string
+}> {
+  override get message() {
+    return `Invalid health server option ${this.option}: ${this.problem}`
+  }
 }
 
+interface Resolved {
+  readonly loop: PingLoop.LoopOptions
+  readonly exposeDetails: boolean
+}
+
+const resolve = (options: StateOptions): Effect.Effect<Resolved, HealthServerOptionsError> =>
+  Effect.gen(function*() {
+    const invalid = (option: string, problem: string) => new HealthServerOptionsError({ option, problem })
+    const threshold = (option: string, value: number) =>
+      Number.isInteger(value) && value >= 1
+        ? Effect.succeed(value)
+        : Effect.fail(invalid(option, `must be an integer >= 1, got ${value}`))
+    const positive = (option: string, value: Duration.DurationInput) => {
+      const duration = Duration.decode(value)
+      return Duration.greaterThan(duration, Duration.zero)
+        ? Effect.succeed(duration)
+        : Effect.fail(invalid(option, "must be greater than zero"))
+    }
+    const interval = yield* positive("pingInterval", options.pingInterval ?? "5 seconds")
+    const timeout = yield* positive("pingTimeout", options.pingTimeout ?? "1 second")
+    const failureThreshold = yield* threshold("failureThreshold", options.failureThreshold ?? 3)
+    const successThreshold = yield* threshold("successThreshold", options.successThreshold ?? 1)
+
+    const given: Array<HealthCheck.HealthCheck> = options.ping === undefined
+      ? []
+      : [HealthCheck.make({ name: HealthCheck.redisCheckName, check: options.ping })]
+    given.push(...(options.checks ?? []))
+    const checks: Array<PingLoop.ResolvedCheck> = []
+    for (const check of given) {
+      const option = `checks[${check.name}]`
+      if (!HealthCheck.isValidName(check.name)) {
+        return yield* invalid(option, "a check name is 1 to 64 letters, digits, '-', '_' or '.'")
+      }
+      if (checks.some((other) => other.name === check.name)) {
+        return yield* invalid(option, "two checks have this name")
+      }
+      const checkTimeout = yield* positive(`${option}.timeout`, check.timeout ?? timeout)
+      checks.push({
+        name: check.name,
+        check: check.check,
+        timeout: checkTimeout,
+        failureThreshold: yield* threshold(`${option}.failureThreshold`, check.failureThreshold ?? failureThreshold),
+        successThreshold: yield* threshold(`${option}.successThreshold`, check.successThreshold ?? successThreshold),
+        staleAfterMillis: HealthStatus.staleAfterMillis(Duration.toMillis(interval), Duration.toMillis(checkTimeout))
+      })
+    }
+
+    const names = new Set(checks.map((check) => check.name))
+    const liveness = options.livenessChecks ?? (names.has(HealthCheck.redisCheckName) ? ["redis"] : [])
+    for (const name of liveness) {
+      if (!names.has(name)) {
+        return yield* invalid(
+          "livenessChecks",
+          `no check is named "${name}" (the checks are: ${[...names].join(", ") || "none"})`
+        )
+      }
+    }
+    return {
+      loop: {
+        interval,
+        checks,
+        gates: { liveness: new Set(liveness), initialState: options.initialState ?? "healthy" }
+      },
+      exposeDetails: options.exposeDetails ?? false
+    }
+  })
+
 /**
- * Forks the ping loop in the current scope and returns the service reading its status.
+ * Creates the state, forks the check loop in the current scope, and returns the service with a way to
+ * start draining (readiness 503) and the loop's fiber.
  */
-const startLoop = <E, R>(
-  ping: Effect.Effect<void, E, R>,
-  state: Ref.Ref<HealthStatus.HealthStatus>,
-  options: PingLoop.LoopOptions
-): Effect.Effect<void, never, R | Scope.Scope> => Effect.asVoid(Effect.forkScoped(PingLoop.run(ping, state, options)))
+const start = (resolved: Resolved) =>
+  Effect.gen(function*() {
+    const { gates } = resolved.loop
+    const state = yield* SubscriptionRef.make(
+      HealthStatus.initial(resolved.loop.checks.map((check) => check.name), gates)
+    )
+    const setFlag = (flag: "markedNotReady" | "draining", value: boolean) =>
+      SubscriptionRef.update(state, (status) => HealthStatus.derive({ ...status, [flag]: value }, gates))
+    const fiber = yield* Effect.forkScoped(PingLoop.run(resolved.loop, state))
+    const service = HealthServer.of({
+      status: SubscriptionRef.get(state),
+      changes: state.changes.pipe(Stream.changesWith(sameConditions)),
+      markNotReady: setFlag("markedNotReady", true).pipe(
+        Effect.zipRight(Effect.logInfo("health_marked_not_ready")),
+        Effect.annotateLogs({ package: "@stargazer/health-server" })
+      ),
+      markReady: setFlag("markedNotReady", false).pipe(
+        Effect.zipRight(Effect.logInfo("health_marked_ready")),
+        Effect.annotateLogs({ package: "@stargazer/health-server" })
+      ),
+      settings: { gates, exposeDetails: resolved.exposeDetails }
+    })
+    return { service, fiber, drain: setFlag("draining", true) } as const
+  })
 
-const makeService = (state: Ref.Ref<HealthStatus.HealthStatus>): HealthServer["Type"] =>
-  HealthServer.of({ status: Ref.get(state) })
+const sameConditions = (a: HealthStatus.HealthStatus, b: HealthStatus.HealthStatus): boolean =>
+  a.live === b.live && a.ready === b.ready && a.started === b.started && a.markedNotReady === b.markedNotReady &&
+  a.draining === b.draining &&
+  a.checks.every((check, i) => check.healthy === b.checks[i].healthy && check.stale === b.checks[i].stale)
 
 /**
- * The health state without the HTTP server: the ping loop over any `ping` effect, forked in the layer's
- * scope. Use it to mount `router` in your own server, or to test how your app reacts to the health state
- * with `TestClock` and a scripted `ping`.
+ * The health state without the HTTP server: the check loop (with `ping` as the `redis` check, if given) forked
+ * in the layer's scope. Use it to mount `router` in your own server, or to test how your app reacts to the
+ * health state with `TestClock` and a scripted `ping`.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerState = <E, R>(
-  options: StateOptions & { readonly ping: Effect.Effect<void, E, R> }
-): Layer.Layer<HealthServer, never, R> =>
-  Layer.scoped(
-    HealthServer,
-    Effect.gen(function*() {
-      const loop = yield* loopOptions(options)
-      const state = yield* Ref.make(HealthStatus.initial)
-      yield* startLoop(options.ping, state, loop)
-      return makeService(state)
-    })
-  )
+export const layerState = (options: StateOptions): Layer.Layer<HealthServer, HealthServerOptionsError> =>
+  Layer.scoped(HealthServer, Effect.map(Effect.flatMap(resolve(options), start), ({ service }) => service))
 
 /**
- * `GET /healthz` (`200 OK` or `503 Service Unavailable`) and `GET /readyz` (`200 Ready` or
- * `503 Service Unavailable`), read from the `HealthServer` service. Serve it in your own server with
- * `HttpServer.serveEffect(HealthServer.router)` over `layerState`.
+ * `/healthz` and `/livez` (liveness: `200 OK`), `/readyz` (readiness: `200 Ready`), `/startupz`
+ * (`200 Started`), each `503 Service Unavailable` when failing; per-check `/livez/<name>` and
+ * `/readyz/<name>`; `?exclude=<name>`, `?verbose` and `Accept: application/json`; `HEAD` like `GET`, `405` for
+ * other methods; `Cache-Control: no-store`. Read from the `HealthServer` service. Serve it in your own server
+ * with `HttpServer.serveEffect(HealthServer.router)` over `layerState`.
  *
  * @since 0.1.0
  * @category routing
  */
-export const router: HttpRouter.HttpRouter<never, HealthServer> = Routes.make(
-  Effect.flatMap(HealthServer, (server) => Effect.map(server.status, (status) => status.healthy))
-)
+export const router: HttpRouter.HttpRouter<never, HealthServer> = Routes.make(HealthServer)
 
 /**
- * Binds the probe server, then forks the ping loop, all in the current scope: closing it stops the loop and
- * closes the socket, then logs `health_server_stopped`. If the socket cannot be bound nothing is forked and
- * the effect fails with `HealthServerError`.
+ * Binds the probe server, then forks the check loop, all in the current scope. Closing the scope drains:
+ * readiness turns `503` at once, the checks stop, the server keeps answering for `shutdownDelay`, then closes
+ * and logs `health_server_stopped`. Invalid options fail with `HealthServerOptionsError` and an unbindable
+ * socket with `HealthServerError`, with nothing left running.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = <E, R>(
-  options: Options & { readonly ping: Effect.Effect<void, E, R> }
-): Effect.Effect<HealthServer["Type"], HealthServerError, R | Scope.Scope> =>
+export const make = (
+  options: Options
+): Effect.Effect<HealthServer["Type"], HealthServerError | HealthServerOptionsError, Scope.Scope> =>
   Effect.gen(function*() {
-    const loop = yield* loopOptions(options)
+    const resolved = yield* resolve(options)
+    const shutdownDelay = Duration.decode(options.shutdownDelay ?? Duration.zero)
     const host = options.host ?? "127.0.0.1"
     const port = options.port ?? 9090
     const started = yield* Effect.acquireRelease(
       Ref.make(false),
       (started) => Effect.logInfo("health_server_stopped").pipe(Effect.whenEffect(Ref.get(started)))
     )
-    const state = yield* Ref.make(HealthStatus.initial)
-    const service = makeService(state)
-    const server = yield* NodeHttpServer.make(() => Http.createServer(), { host, port }).pipe(
+    // Probes are tiny: a client that sends a request slowly is cut off in seconds, so closing never waits long.
+    const nodeServer = Http.createServer({
+      requestTimeout: 5_000,
+      headersTimeout: 5_000,
+      connectionsCheckingInterval: 1_000
+    })
+    const server = yield* NodeHttpServer.make(() => nodeServer, { host, port }).pipe(
       Effect.mapError((error) => new HealthServerError({ host, port, cause: error.cause }))
     )
+    const { drain, fiber, service } = yield* start(resolved)
     yield* server.serve(router).pipe(
       Effect.provideService(HealthServer, service),
       HttpMiddleware.withTracerDisabledWhenEffect(() => true)
     )
-    yield* startLoop(options.ping, state, loop)
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        yield* drain
+        yield* Effect.logInfo("health_server_draining").pipe(
+          Effect.annotateLogs({ shutdownDelay: Duration.format(shutdownDelay) })
+        )
+        yield* Fiber.interrupt(fiber)
+        yield* Effect.sleep(shutdownDelay)
+        nodeServer.close()
+        nodeServer.closeAllConnections()
+      })
+    )
     yield* Ref.set(started, true)
     const address = server.address
     yield* Effect.logInfo("health_server_started").pipe(
@@ -182,40 +317,55 @@ export const make = <E, R>(
   }).pipe(Effect.annotateLogs({ package: "@stargazer/health-server" }))
 
 /**
- * The health server pinging the `RedisClient`: binds `host:port` at acquire and forks the ping loop;
- * releasing it interrupts the loop and closes the socket (the `RedisClient` layer owns the connection).
+ * The health server with the `RedisClient`'s PING as its `redis` check: binds `host:port` at acquire and forks
+ * the check loop; releasing it drains, stops the loop and closes the socket (the `RedisClient` layer owns the
+ * connection).
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options = {}): Layer.Layer<HealthServer, HealthServerError, RedisClient.RedisClient> =>
+export const layer = (
+  options: Options = {}
+): Layer.Layer<HealthServer, HealthServerError | HealthServerOptionsError, RedisClient.RedisClient> =>
   Layer.scoped(HealthServer, Effect.flatMap(RedisClient.RedisClient, (redis) => make({ ...options, ping: redis.ping })))
 
 /**
- * `layer` with its options read from `Config`.
+ * `layer` with its options read from `Config`. To add checks to the environment's configuration:
+ * `layerConfig(Config.map(HealthServer.config, (options) => ({ ...options, checks: [DatabaseCheck] })))`.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerConfig = (
   config: Config.Config.Wrap<Options>
-): Layer.Layer<HealthServer, HealthServerError | ConfigError.ConfigError, RedisClient.RedisClient> =>
-  Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))
+): Layer.Layer<
+  HealthServer,
+  HealthServerError | HealthServerOptionsError | ConfigError.ConfigError,
+  RedisClient.RedisClient
+> => Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))
 
-const positiveDuration = (name: string, fallback: Duration.DurationInput): Config.Config<Duration.Duration> =>
+const duration = (
+  name: string,
+  fallback: Duration.DurationInput,
+  valid: (duration: Duration.Duration) => boolean,
+  message: string
+): Config.Config<Duration.Duration> =>
   Config.duration(name).pipe(
-    Config.validate({
-      message: "Expected a duration greater than zero",
-      validation: (d: Duration.Duration) => Duration.greaterThan(d, 0)
-    }),
+    Config.validate({ message, validation: valid }),
     Config.withDefault(Duration.decode(fallback))
+  )
+
+const atLeastOne = (name: string, fallback: number): Config.Config<number> =>
+  Config.integer(name).pipe(
+    Config.validate({ message: "Expected an integer >= 1", validation: (n) => n >= 1 }),
+    Config.withDefault(fallback)
   )
 
 /**
  * Whether the service runner attaches the health server: `SG_HEALTH_ENABLED`, default `true`.
  *
  * @since 0.1.0
- * @category layers
+ * @category utils
  */
 export const enabled: Config.Config<boolean> = Config.boolean("SG_HEALTH_ENABLED").pipe(Config.withDefault(true))
 
@@ -229,6 +379,11 @@ export const enabled: Config.Config<boolean> = Config.boolean("SG_HEALTH_ENABLED
  * | `SG_HEALTH_PING_INTERVAL` | `5 seconds` |
  * | `SG_HEALTH_PING_TIMEOUT` | `1 second` |
  * | `SG_HEALTH_FAILURE_THRESHOLD` | `3` (an integer >= 1) |
+ * | `SG_HEALTH_SUCCESS_THRESHOLD` | `1` (an integer >= 1) |
+ * | `SG_HEALTH_LIVENESS_CHECKS` | `redis` (comma list; empty: none) |
+ * | `SG_HEALTH_INITIAL_STATE` | `healthy` (or `starting`) |
+ * | `SG_HEALTH_EXPOSE_DETAILS` | `false` |
+ * | `SG_HEALTH_SHUTDOWN_DELAY` | `0 seconds` |
  *
  * An invalid value fails with a `ConfigError` that names the variable.
  *
@@ -238,12 +393,31 @@ export const enabled: Config.Config<boolean> = Config.boolean("SG_HEALTH_ENABLED
 export const config: Config.Config<Options> = Config.all({
   port: Config.port("SG_HEALTH_PORT").pipe(Config.withDefault(9090)),
   host: Config.nonEmptyString("SG_HEALTH_HOST").pipe(Config.withDefault("127.0.0.1")),
-  pingInterval: positiveDuration("SG_HEALTH_PING_INTERVAL", "5 seconds"),
-  pingTimeout: positiveDuration("SG_HEALTH_PING_TIMEOUT", "1 second"),
-  failureThreshold: Config.integer("SG_HEALTH_FAILURE_THRESHOLD").pipe(
-    Config.validate({ message: "Expected an integer >= 1", validation: (n) => n >= 1 }),
-    Config.withDefault(3)
-  )
+  pingInterval: duration(
+    "SG_HEALTH_PING_INTERVAL",
+    "5 seconds",
+    Duration.greaterThan(Duration.zero),
+    "Expected a duration greater than zero"
+  ),
+  pingTimeout: duration(
+    "SG_HEALTH_PING_TIMEOUT",
+    "1 second",
+    Duration.greaterThan(Duration.zero),
+    "Expected a duration greater than zero"
+  ),
+  failureThreshold: atLeastOne("SG_HEALTH_FAILURE_THRESHOLD", 3),
+  successThreshold: atLeastOne("SG_HEALTH_SUCCESS_THRESHOLD", 1),
+  livenessChecks: Config.string("SG_HEALTH_LIVENESS_CHECKS").pipe(
+    Config.withDefault("redis"),
+    Config.map((list) => list.split(",").map((name) => name.trim()).filter((name) => name !== "")),
+    Config.validate({
+      message: "Expected a comma-separated list of check names",
+      validation: (names) => names.every(HealthCheck.isValidName)
+    })
+  ),
+  initialState: Config.literal("healthy", "starting")("SG_HEALTH_INITIAL_STATE").pipe(Config.withDefault("healthy")),
+  exposeDetails: Config.boolean("SG_HEALTH_EXPOSE_DETAILS").pipe(Config.withDefault(false)),
+  shutdownDelay: duration("SG_HEALTH_SHUTDOWN_DELAY", "0 seconds", () => true, "Expected a duration")
 })
 
 /**
@@ -255,6 +429,6 @@ export const config: Config.Config<Options> = Config.all({
  */
 export const HealthServerLive: Layer.Layer<
   HealthServer,
-  HealthServerError | ConfigError.ConfigError,
+  HealthServerError | HealthServerOptionsError | ConfigError.ConfigError,
   RedisClient.RedisClient
 > = layerConfig(config)

@@ -33,7 +33,11 @@ import type * as RedisClient from "./RedisClient.js"
  */
 export const withHealthServer = <A, E, R>(
   service: Layer.Layer<A, E, R>
-): Layer.Layer<A, E | HealthServer.HealthServerError | ConfigError.ConfigError, R | RedisClient.RedisClient> =>
+): Layer.Layer<
+  A,
+  E | HealthServer.HealthServerError | HealthServer.HealthServerOptionsError | ConfigError.ConfigError,
+  R | RedisClient.RedisClient
+> =>
   Layer.unwrapEffect(Effect.gen(function*() {
     if (!(yield* HealthServer.enabled)) {
       return service

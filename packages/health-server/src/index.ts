@@ -3,6 +3,11 @@
  */
 
 /**
+ * @since 0.2.0
+ */
+export * as HealthCheck from "./HealthCheck.js"
+
+/**
  * @since 0.1.0
  */
 export * as HealthServer from "./HealthServer.js"
