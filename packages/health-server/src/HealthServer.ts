@@ -189,7 +189,7 @@ const resolve = (options: StateOptions): Effect.Effect<Resolved, HealthServerOpt
     for (const name of liveness) {
       if (!names.has(name)) {
         return yield* invalid(
-          "livenessChecks",
+          "livenessChecks (SG_HEALTH_LIVENESS_CHECKS)",
           `no check is named "${name}" (the checks are: ${[...names].join(", ") || "none"})`
         )
       }
