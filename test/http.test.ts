@@ -66,6 +66,7 @@ describe("probe routes", () => {
         assert.strictEqual((yield* get(port, i % 2 === 0 ? "/healthz" : "/readyz")).status, 200)
       }
       assert.strictEqual(yield* RedisServer.commandCalls(redis, "ping"), pings)
+      assert.strictEqual(yield* RedisServer.commandsExceptInfo(redis), pings, "only the loop's PINGs reached Redis")
 
       yield* redis.freeze
       const frozen = yield* Effect.all(Array.from({ length: 20 }, () => get(port, "/healthz")), {

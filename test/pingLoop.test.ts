@@ -81,6 +81,25 @@ describe("ping loop", () => {
       assert.deepStrictEqual(status.lastError, Option.some("timed out after 1s"))
     }))
 
+  it.scoped("a ping that dies (a defect, not a failure) counts as a failure and the loop goes on", () =>
+    Effect.gen(function*() {
+      let calls = 0
+      const dies = Effect.suspend(() => {
+        calls++
+        return Effect.die(new Error("boom"))
+      })
+      const health = yield* buildHealth(
+        HealthServer.layerState({ ping: dies, pingInterval: "1 second", failureThreshold: 1 })
+      )
+      yield* TestClock.adjust("2 seconds")
+      assert.strictEqual(calls, 3)
+      assert.deepInclude(yield* checkStatus(health), {
+        healthy: false,
+        consecutiveFailures: 3,
+        lastError: Option.some("boom")
+      })
+    }))
+
   it.scoped("spaces pings from the end of the previous ping, so slow pings never overlap", () =>
     Effect.gen(function*() {
       const starts: Array<number> = []

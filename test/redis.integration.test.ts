@@ -223,12 +223,16 @@ describe("HealthServer on real Redis", () => {
     Effect.gen(function*() {
       const redis = yield* RedisServer.make()
       const port = yield* RedisServer.freePort
+      // One client the application keeps open throughout: a loop that outlived its layer would still reach Redis.
+      const shared = yield* appClient(redis.port)
       const baseline = tcpCount()
       for (let i = 0; i < 50; i++) {
         const scope = yield* Scope.make()
+        // Every other cycle, the library owns the client: it must be closed with the layer.
+        const client = i % 2 === 0 ? RedisClient.layerFromClient(shared) : RedisClient.layer({ url: redis.url })
         const health = yield* buildHealth(
           HealthServer.layer({ ...fast, port, pingTimeout: "5 seconds", failureThreshold: 1 }).pipe(
-            Layer.provide(RedisClient.layer({ url: redis.url }))
+            Layer.provide(client)
           )
         ).pipe(Scope.extend(scope))
         assert.isTrue((yield* checked(health)).healthy, `cycle ${i}`)
@@ -238,8 +242,26 @@ describe("HealthServer on real Redis", () => {
       const pings = yield* RedisServer.commandCalls(redis, "ping")
       yield* Effect.sleep("500 millis")
       assert.strictEqual(yield* RedisServer.commandCalls(redis, "ping"), pings, "a ping loop outlived its layer")
-      assert.strictEqual(yield* RedisServer.connectedClients(redis), 1, "a Redis connection outlived its layer")
+      // The shared client and the connection asking remain; every client the library opened is closed.
+      assert.strictEqual(yield* RedisServer.connectedClients(redis), 2, "a Redis connection outlived its layer")
       yield* eventually(Effect.sync(tcpCount), (count) => count <= baseline)
       yield* Effect.scoped(listenOn(port)) // the port is free again
+    }))
+
+  live("closing does not wait on idle or stalled client connections", () =>
+    Effect.gen(function*() {
+      const port = yield* RedisServer.freePort
+      const scope = yield* Scope.make()
+      yield* HealthServer.make({ port, ping: Effect.void }).pipe(Scope.extend(scope))
+      const idle = Net.connect({ host: "127.0.0.1", port })
+      const stalled = Net.connect({ host: "127.0.0.1", port }, () =>
+        stalled.write("GET /healthz HTTP/1.1\r\nHost: x\r\n"))
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => [idle, stalled].forEach((socket) => socket.destroy()))
+      )
+      yield* Effect.sleep("200 millis")
+      const closed = yield* Scope.close(scope, Exit.void).pipe(Effect.timeout("3 seconds"), Effect.option)
+      assert.isTrue(Option.isSome(closed), "closing the scope hung on an open connection")
+      yield* Effect.scoped(listenOn(port))
     }))
 })

@@ -137,3 +137,10 @@ export const commandCalls = (server: RedisServer, command: string): Effect.Effec
 /** `INFO clients` connected_clients (the connection asking counts itself). */
 export const connectedClients = (server: RedisServer): Effect.Effect<number> =>
   Effect.map(server.command("INFO clients"), (info) => Number(/connected_clients:(\d+)/.exec(info)![1]))
+
+/** Calls of every command but `INFO` (which the tests use to ask) and `AUTH`, from `INFO commandstats`. */
+export const commandsExceptInfo = (server: RedisServer): Effect.Effect<number> =>
+  Effect.map(server.command("INFO commandstats"), (info) =>
+    [...info.matchAll(/cmdstat_(\w+):calls=(\d+)/g)]
+      .filter(([, name]) => name !== "info" && name !== "auth")
+      .reduce((sum, [, , calls]) => sum + Number(calls), 0))

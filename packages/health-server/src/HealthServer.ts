@@ -361,6 +361,9 @@ const atLeastOne = (name: string, fallback: number): Config.Config<number> =>
     Config.withDefault(fallback)
   )
 
+const commaList = (list: string): Array<string> =>
+  list.split(",").map((name) => name.trim()).filter((name) => name !== "")
+
 /**
  * Whether the service runner attaches the health server: `SG_HEALTH_ENABLED`, default `true`.
  *
@@ -408,12 +411,12 @@ export const config: Config.Config<Options> = Config.all({
   failureThreshold: atLeastOne("SG_HEALTH_FAILURE_THRESHOLD", 3),
   successThreshold: atLeastOne("SG_HEALTH_SUCCESS_THRESHOLD", 1),
   livenessChecks: Config.string("SG_HEALTH_LIVENESS_CHECKS").pipe(
-    Config.withDefault("redis"),
-    Config.map((list) => list.split(",").map((name) => name.trim()).filter((name) => name !== "")),
     Config.validate({
       message: "Expected a comma-separated list of check names",
-      validation: (names) => names.every(HealthCheck.isValidName)
-    })
+      validation: (list) => commaList(list).every(HealthCheck.isValidName)
+    }),
+    Config.withDefault("redis"),
+    Config.map(commaList)
   ),
   initialState: Config.literal("healthy", "starting")("SG_HEALTH_INITIAL_STATE").pipe(Config.withDefault("healthy")),
   exposeDetails: Config.boolean("SG_HEALTH_EXPOSE_DETAILS").pipe(Config.withDefault(false)),

@@ -177,9 +177,11 @@ export const layer = (options: Options = {}): Layer.Layer<RedisClient, RedisClie
           Effect.logWarning("redis_connect_failed").pipe(
             Effect.annotateLogs({
               package: "@stargazer/health-server",
-              reason: error._tag === "UnknownException" && error.error instanceof Error
-                ? error.error.message
-                : error.message
+              // The connection's own error (ECONNREFUSED, WRONGPASS, ...) says more than the rejected promise.
+              reason: connectionError?.message ??
+                (error._tag === "UnknownException" && error.error instanceof Error
+                  ? error.error.message
+                  : error.message)
             })
           )
         )
