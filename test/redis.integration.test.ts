@@ -3,7 +3,7 @@
  * Real time, short intervals, generous bounds.
  */
 import { assert, describe } from "@effect/vitest"
-import { HealthServer, RedisClient } from "@stargazer/health-server"
+import { HealthCheck, HealthServer, RedisClient } from "@stargazer/health-server"
 import { Cause, Context, Effect, Exit, Layer, Option, Scope } from "effect"
 import { Redis } from "ioredis"
 import * as Net from "node:net"
@@ -160,6 +160,39 @@ describe("HealthServer on real Redis", () => {
         )
       )
       yield* healthy(health)
+    }))
+
+  live("an app-defined check beside redis: its outage fails readiness, not liveness", () =>
+    Effect.gen(function*() {
+      const redis = yield* RedisServer.make()
+      const sessions = yield* RedisServer.make() // a second Redis the application uses for sessions
+      const sessionClient = yield* appClient(sessions.port)
+      const port = yield* RedisServer.freePort
+      const SessionsCheck = HealthCheck.make({
+        name: "sessions",
+        check: Effect.tryPromise(() => sessionClient.exists("session:probe")),
+        failureThreshold: 1
+      })
+      const health = yield* buildHealth(
+        HealthServer.layer({ ...fast, port, checks: [SessionsCheck] }).pipe(
+          Layer.provide(RedisClient.layer({ url: redis.url }))
+        )
+      )
+      yield* eventually(health.status, (status) => status.started)
+      assert.deepStrictEqual(yield* get(port, "/readyz"), { status: 200, body: "Ready", contentType: "text/plain" })
+
+      yield* sessions.kill
+      yield* eventually(health.status, (status) => !status.ready)
+      assert.strictEqual((yield* get(port, "/readyz")).status, 503)
+      assert.strictEqual((yield* get(port, "/readyz/sessions")).status, 503)
+      assert.strictEqual((yield* get(port, "/readyz/redis")).status, 200)
+      assert.strictEqual((yield* get(port, "/livez")).status, 200)
+      assert.strictEqual((yield* get(port, "/healthz")).status, 200)
+      assert.strictEqual((yield* get(port, "/readyz?exclude=sessions")).status, 200)
+
+      yield* sessions.restart
+      yield* eventually(health.status, (status) => status.ready)
+      assert.strictEqual((yield* get(port, "/readyz")).status, 200)
     }))
 
   live("a client the application closed counts as a failure (Connection is closed)", () =>

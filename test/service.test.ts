@@ -81,4 +81,42 @@ describe("examples/service", () => {
       assert.strictEqual(yield* service.exit, 0)
       assert.notInclude(service.output(), "health_server_started")
     }), 60_000)
+
+  live(
+    "SIGTERM drains: readiness 503 at once, liveness 200 for SG_HEALTH_SHUTDOWN_DELAY, then exit 0 in order",
+    () =>
+      Effect.gen(function*() {
+        const { port, service } = yield* startExample({ SG_HEALTH_SHUTDOWN_DELAY: "3 seconds" })
+        yield* eventually(Effect.option(get(port, "/readyz")), Option.isSome, "30 seconds")
+        yield* service.signal("SIGTERM")
+        yield* eventually(
+          Effect.option(get(port, "/readyz")),
+          (reply) => Option.isSome(reply) && reply.value.status === 503,
+          "2 seconds"
+        )
+        assert.deepStrictEqual(yield* get(port, "/livez"), { status: 200, body: "OK", contentType: "text/plain" })
+        assert.strictEqual((yield* get(port, "/healthz")).status, 200)
+        assert.strictEqual(yield* service.exit, 0, service.output())
+        assert.isTrue(
+          inOrder(service.output(), ["health_server_draining", "health_server_stopped", "worker_stopped"]),
+          service.output()
+        )
+      }),
+    60_000
+  )
+
+  live("a second SIGTERM during the drain ends the process at once", () =>
+    Effect.gen(function*() {
+      const { port, service } = yield* startExample({ SG_HEALTH_SHUTDOWN_DELAY: "1 minute" })
+      yield* eventually(Effect.option(get(port, "/readyz")), Option.isSome, "30 seconds")
+      yield* service.signal("SIGTERM")
+      yield* eventually(
+        Effect.sync(service.output),
+        (output) => output.includes("health_server_draining"),
+        "10 seconds"
+      )
+      yield* service.signal("SIGTERM")
+      const exit = yield* service.exit.pipe(Effect.timeout("10 seconds"))
+      assert.strictEqual(exit, "SIGTERM")
+    }), 60_000)
 })
