@@ -11,10 +11,11 @@ const read = (file: string) => Fs.readFileSync(Path.join(root, file), "utf8")
 
 describe("README", () => {
   const blocks = [...read("README.md").matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1].trim())
-  const sources = ["examples/quick-start.ts", "examples/service/main.ts", "test/readme.test.ts"].map(read)
+  const sources = ["examples/quick-start.ts", "examples/service/main.ts", "examples/checks.ts", "test/readme.test.ts"]
+    .map(read)
 
   it("has its TypeScript examples", () => {
-    assert.isAtLeast(blocks.length, 3)
+    assert.isAtLeast(blocks.length, 4)
   })
 
   for (const [i, block] of blocks.entries()) {
