@@ -11,7 +11,7 @@
  * })
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
@@ -19,7 +19,7 @@ import type * as Effect from "effect/Effect"
 /**
  * A named check.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface HealthCheck {
@@ -38,7 +38,7 @@ export interface HealthCheck {
 /**
  * Builds a check. The name and thresholds are validated when the health server starts.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category constructors
  */
 export const make = (options: HealthCheck): HealthCheck => ({ ...options })
@@ -46,7 +46,7 @@ export const make = (options: HealthCheck): HealthCheck => ({ ...options })
 /**
  * The name of the built-in Redis PING check.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category constructors
  */
 export const redisCheckName = "redis"
@@ -54,7 +54,7 @@ export const redisCheckName = "redis"
 /**
  * Whether `name` can name a check: 1 to 64 letters, digits, `-`, `_` or `.`.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category utils
  */
 export const isValidName = (name: string): boolean => /^[A-Za-z0-9_.-]{1,64}$/.test(name)

@@ -125,7 +125,7 @@ export class HealthServerError extends Data.TaggedError("HealthServerError")<{
  * An option given in code is invalid (a threshold below 1, a duplicate or malformed check name, a liveness
  * check that does not exist). Nothing was started.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category errors
  */
 export class HealthServerOptionsError extends Data.TaggedError("HealthServerOptionsError")<{

@@ -21,7 +21,7 @@ import * as Option from "effect/Option"
 /**
  * The state of one check.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface CheckStatus {
@@ -67,7 +67,7 @@ export interface HealthStatus {
 /**
  * Which checks gate which probe.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface Gates {
@@ -80,7 +80,7 @@ export interface Gates {
 /**
  * A check before its first run: healthy, as the Python module started.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category constructors
  */
 export const initialCheck = (name: string): CheckStatus => ({
@@ -99,7 +99,7 @@ export const initialCheck = (name: string): CheckStatus => ({
 /**
  * The check after a successful run: healthy again once `successThreshold` runs in a row have succeeded.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category combinators
  */
 export const recordSuccess = (self: CheckStatus, success: {
@@ -125,7 +125,7 @@ export const recordSuccess = (self: CheckStatus, success: {
 /**
  * The check after a failed run: unhealthy once `failureThreshold` runs in a row have failed.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category combinators
  */
 export const recordFailure = (self: CheckStatus, failure: {
@@ -150,7 +150,7 @@ export const recordFailure = (self: CheckStatus, failure: {
 /**
  * The check marked stale: no result for longer than its staleness bound.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category combinators
  */
 export const markStale = (self: CheckStatus): CheckStatus => ({ ...self, stale: true })
@@ -158,7 +158,7 @@ export const markStale = (self: CheckStatus): CheckStatus => ({ ...self, stale: 
 /**
  * How long a check may go without a result before it is stale: `max(3 × interval, interval + 2 × timeout)`.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category utils
  */
 export const staleAfterMillis = (intervalMillis: number, timeoutMillis: number): number =>
@@ -167,7 +167,7 @@ export const staleAfterMillis = (intervalMillis: number, timeoutMillis: number):
 /**
  * A probe: liveness (`/healthz`, `/livez`), readiness (`/readyz`) or startup (`/startupz`).
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export type Probe = "liveness" | "readiness" | "startup"
@@ -176,7 +176,7 @@ export type Probe = "liveness" | "readiness" | "startup"
  * One line of a probe's verdict: a check, or a flag of the server (`manual` for `markNotReady`, `shutdown`
  * while draining).
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface VerdictLine {
@@ -190,7 +190,7 @@ export interface VerdictLine {
 /**
  * A probe's answer with the lines it was made from.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface Verdict {
@@ -210,7 +210,7 @@ const failure = (check: CheckStatus, probe: Probe, gates: Gates): string | undef
  * Evaluates one probe over the checks, leaving out the `excluded` ones. Liveness looks at the liveness
  * checks, and at any stale check; readiness and startup at every check; readiness also at the flags.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category utils
  */
 export const evaluate = (
@@ -242,7 +242,7 @@ export const evaluate = (
 /**
  * Recomputes the probe answers from the checks and flags.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category combinators
  */
 export const derive = (
