@@ -14,7 +14,6 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
@@ -205,8 +204,9 @@ const resolve = (options: StateOptions): Effect.Effect<Resolved, HealthServerOpt
   })
 
 /**
- * Creates the state, forks the check loop in the current scope, and returns the service with a way to
- * start draining (readiness 503) and the loop's fiber.
+ * Creates the state and forks the check loop; the current scope's release stops the loop (bounded: a wedged
+ * check cannot hold the release). Returns the service and a way to start draining (readiness 503) and to stop
+ * the loop early.
  */
 const start = (resolved: Resolved) =>
   Effect.gen(function*() {
@@ -214,23 +214,27 @@ const start = (resolved: Resolved) =>
     const state = yield* SubscriptionRef.make(
       HealthStatus.initial(resolved.loop.checks.map((check) => check.name), gates)
     )
-    const setFlag = (flag: "markedNotReady" | "draining", value: boolean) =>
-      SubscriptionRef.update(state, (status) => HealthStatus.derive({ ...status, [flag]: value }, gates))
-    const fiber = yield* Effect.forkScoped(PingLoop.run(resolved.loop, state))
+    const setFlag = (flag: "markedNotReady" | "draining", value: boolean, message: string) =>
+      state.modify((status) => {
+        const next = HealthStatus.derive({ ...status, [flag]: value }, gates)
+        const log = status[flag] === value ? Effect.void : Effect.logInfo(message).pipe(
+          Effect.annotateLogs({ package: "@stargazer/health-server", from: status.ready, to: next.ready })
+        )
+        return [log, next]
+      }).pipe(Effect.flatten)
+    // Not forkScoped: its release would wait on the loop without bound. `stop` interrupts it with a bound.
+    const fiber = yield* Effect.forkDaemon(PingLoop.run(resolved.loop, state))
+    const longest = resolved.loop.checks.reduce((max, check) => Duration.max(max, check.timeout), Duration.seconds(1))
+    const stopLoop = PingLoop.stop(fiber, longest)
+    yield* Effect.addFinalizer(() => stopLoop)
     const service = HealthServer.of({
       status: SubscriptionRef.get(state),
       changes: state.changes.pipe(Stream.changesWith(sameConditions)),
-      markNotReady: setFlag("markedNotReady", true).pipe(
-        Effect.zipRight(Effect.logInfo("health_marked_not_ready")),
-        Effect.annotateLogs({ package: "@stargazer/health-server" })
-      ),
-      markReady: setFlag("markedNotReady", false).pipe(
-        Effect.zipRight(Effect.logInfo("health_marked_ready")),
-        Effect.annotateLogs({ package: "@stargazer/health-server" })
-      ),
+      markNotReady: setFlag("markedNotReady", true, "health_marked_not_ready"),
+      markReady: setFlag("markedNotReady", false, "health_marked_ready"),
       settings: { gates, exposeDetails: resolved.exposeDetails }
     })
-    return { service, fiber, drain: setFlag("draining", true) } as const
+    return { service, stopLoop, drain: setFlag("draining", true, "health_server_draining") } as const
   })
 
 const sameConditions = (a: HealthStatus.HealthStatus, b: HealthStatus.HealthStatus): boolean =>
@@ -291,18 +295,15 @@ export const make = (
     const server = yield* NodeHttpServer.make(() => nodeServer, { host, port }).pipe(
       Effect.mapError((error) => new HealthServerError({ host, port, cause: error.cause }))
     )
-    const { drain, fiber, service } = yield* start(resolved)
+    const { drain, service, stopLoop } = yield* start(resolved)
     yield* server.serve(router).pipe(
       Effect.provideService(HealthServer, service),
       HttpMiddleware.withTracerDisabledWhenEffect(() => true)
     )
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
-        yield* drain
-        yield* Effect.logInfo("health_server_draining").pipe(
-          Effect.annotateLogs({ shutdownDelay: Duration.format(shutdownDelay) })
-        )
-        yield* Fiber.interrupt(fiber)
+        yield* drain.pipe(Effect.annotateLogs({ shutdownDelay: Duration.format(shutdownDelay) }))
+        yield* stopLoop
         yield* Effect.sleep(shutdownDelay)
         nodeServer.close()
         nodeServer.closeAllConnections()

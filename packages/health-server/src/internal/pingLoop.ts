@@ -13,6 +13,7 @@ import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import type * as SubscriptionRef from "effect/SubscriptionRef"
@@ -53,7 +54,11 @@ const reasonOf = (cause: Cause.Cause<unknown>): string => {
 const condition = (check: HealthStatus.CheckStatus): string =>
   check.stale ? "stale" : check.healthy ? "healthy" : "unhealthy"
 
-const logTransition = (before: HealthStatus.CheckStatus, after: HealthStatus.CheckStatus): Effect.Effect<void> => {
+const logTransition = (
+  before: HealthStatus.CheckStatus,
+  after: HealthStatus.CheckStatus,
+  status: HealthStatus.HealthStatus
+): Effect.Effect<void> => {
   const from = condition(before)
   const to = condition(after)
   if (from === to) {
@@ -63,7 +68,9 @@ const logTransition = (before: HealthStatus.CheckStatus, after: HealthStatus.Che
     check: after.name,
     from,
     to,
-    reason: to === "stale" ? "stale" : Option.getOrElse(after.lastError, () => "recovered")
+    reason: to === "stale" ? "stale" : Option.getOrElse(after.lastError, () => "recovered"),
+    live: status.live,
+    ready: status.ready
   }
   return to === "healthy"
     ? Effect.logInfo("health_state_changed").pipe(Effect.annotateLogs(annotations))
@@ -71,6 +78,12 @@ const logTransition = (before: HealthStatus.CheckStatus, after: HealthStatus.Che
       Effect.annotateLogs({ ...annotations, consecutiveFailures: after.consecutiveFailures })
     )
 }
+
+/** `health_started` once every check has passed once (readiness follows, in initial state `starting`). */
+const logStarted = (before: HealthStatus.HealthStatus, after: HealthStatus.HealthStatus): Effect.Effect<void> =>
+  !before.started && after.started
+    ? Effect.logInfo("health_started").pipe(Effect.annotateLogs({ live: after.live, ready: after.ready }))
+    : Effect.void
 
 /**
  * Applies `f` to the check at `index`, re-derives the probes and logs the check's transition, if any.
@@ -89,7 +102,8 @@ export const updateCheck = (
     if (after === before) return [Effect.void, status]
     const checks = status.checks.slice()
     checks[index] = after
-    return [logTransition(before, after), HealthStatus.derive({ ...status, checks }, gates)]
+    const next = HealthStatus.derive({ ...status, checks }, gates)
+    return [Effect.zipRight(logTransition(before, after, next), logStarted(status, next)), next]
   }).pipe(Effect.flatten)
 
 /**
@@ -134,26 +148,36 @@ export const runOnce = (
     )
   })
 
-/** Marks every check stale whose last result (or the start) is older than its staleness bound. */
+/**
+ * Marks stale every check whose last result (or the start) is older than its staleness bound, and returns how
+ * long to wait until the next check could turn stale.
+ */
 const watchdog = (
   options: LoopOptions,
   state: SubscriptionRef.SubscriptionRef<HealthStatus.HealthStatus>,
   startedAt: number
-): Effect.Effect<void> =>
-  Effect.flatMap(
-    Clock.currentTimeMillis,
-    (now) =>
-      Effect.forEach(options.checks, (check, index) =>
-        updateCheck(state, options.gates, index, (status) => {
-          const last = Option.match(status.lastCheckedAt, { onNone: () => startedAt, onSome: DateTime.toEpochMillis })
-          return !status.stale && now - last > check.staleAfterMillis ? HealthStatus.markStale(status) : status
-        }), { discard: true })
-  )
+): Effect.Effect<number> =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    let next = Duration.toMillis(options.interval)
+    for (const [index, check] of options.checks.entries()) {
+      yield* updateCheck(state, options.gates, index, (status) => {
+        const last = Option.match(status.lastCheckedAt, { onNone: () => startedAt, onSome: DateTime.toEpochMillis })
+        // Stale once "longer than" the bound: the first millisecond past it.
+        const deadline = last + check.staleAfterMillis + 1
+        if (status.stale) return status
+        if (now >= deadline) return HealthStatus.markStale(status)
+        next = Math.min(next, deadline - now)
+        return status
+      })
+    }
+    return next
+  })
 
 /**
  * The loop: every check at once, then one `interval` after each of its runs ends (`Schedule.spaced`, so a slow
  * check delays only its own next run and runs never pile up); checks run concurrently and a hung one delays no
- * other. Beside them, the watchdog looks for stale checks every `interval`. Runs until interrupted.
+ * other. Beside them, the watchdog wakes when the next check could turn stale. Runs until interrupted.
  *
  * @internal
  */
@@ -173,8 +197,30 @@ export const run = (
       { concurrency: "unbounded", discard: true }
     )
     const stale = watchdog(options, state, startedAt).pipe(
-      Effect.repeat(Schedule.spaced(options.interval)),
-      Effect.delay(options.interval)
+      Effect.flatMap((wait) => Effect.sleep(Duration.millis(wait))),
+      Effect.forever
     )
     yield* Effect.all([checks, stale], { concurrency: "unbounded", discard: true })
   }).pipe(Effect.annotateLogs({ package: "@stargazer/health-server" }))
+
+/**
+ * Stops the loop: interrupts it and waits for it up to `bound`. A check its timeout cannot interrupt (an
+ * uninterruptible one) would hold the loop forever; rather than hang the release, the loop is then left to
+ * end on its own, and that is logged.
+ *
+ * @internal
+ */
+export const stop = (fiber: Fiber.RuntimeFiber<void>, bound: Duration.Duration): Effect.Effect<void> =>
+  Fiber.interruptFork(fiber).pipe(
+    Effect.zipRight(Effect.interruptible(Fiber.await(fiber)).pipe(Effect.timeoutOption(bound))),
+    Effect.flatMap(Option.match({
+      onSome: () => Effect.void,
+      onNone: () =>
+        Effect.logWarning("health_checks_not_stopped").pipe(
+          Effect.annotateLogs({
+            package: "@stargazer/health-server",
+            reason: "a check does not respond to interruption"
+          })
+        )
+    }))
+  )
