@@ -6,7 +6,7 @@
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { HealthCheck, HealthServer, RedisClient } from "@stargazer/health-server"
-import { Config, Effect, Layer } from "effect"
+import { Config, Layer } from "effect"
 import { Redis } from "ioredis"
 
 // The application's own dependency (any Effect works as a check): here, a second Redis holding sessions.
@@ -14,7 +14,7 @@ const sessions = new Redis(process.env.SESSIONS_URL ?? "redis://127.0.0.1:6379",
 
 const SessionsCheck = HealthCheck.make({
   name: "sessions",
-  check: Effect.tryPromise(() => sessions.ping()),
+  check: RedisClient.makePing(sessions), // one PING at a time, however long Redis hangs
   timeout: "500 millis",
   failureThreshold: 2
 })

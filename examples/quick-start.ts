@@ -14,8 +14,10 @@ const ApiLive = HttpRouter.empty.pipe(
   Layer.provide(NodeHttpServer.layer(createServer, { port: 3000 }))
 )
 
-// The probes on 127.0.0.1:9090 (SG_HEALTH_*), pinging the Redis at REDIS_URL.
-const MainLive = Layer.mergeAll(ApiLive, HealthServerLive).pipe(
+// The probes on 127.0.0.1:9090 (SG_HEALTH_*), pinging the Redis at REDIS_URL. Built on top of the API, the
+// health server starts after it and, on shutdown, drains before the API goes away.
+const MainLive = HealthServerLive.pipe(
+  Layer.provideMerge(ApiLive),
   Layer.provide(RedisClient.layerConfig())
 )
 

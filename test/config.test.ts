@@ -79,7 +79,45 @@ describe("configuration", () => {
       // Four failures at 100 ms spacing: unhealthy after ~0.3-1.2 s; the streak is visible on the way.
       const down = yield* eventually(checkStatus(health), (status) => !status.healthy)
       assert.isAtLeast(down.consecutiveFailures, 4)
+      // By default `redis` gates liveness, as in the Python module: a Redis outage fails /healthz too.
+      assert.strictEqual((yield* get(port, "/healthz")).status, 503)
+      assert.strictEqual((yield* get(port, "/readyz")).status, 503)
     }))
+
+  live(
+    "reads the liveness checks, initial state, success threshold and details from SG_HEALTH_*",
+    () =>
+      Effect.gen(function*() {
+        const redis = yield* RedisServer.make()
+        yield* redis.kill // down at start
+        const port = yield* RedisServer.freePort
+        const health = yield* buildHealth(
+          HealthServerLive.pipe(Layer.provide(RedisClient.layer({ url: redis.url, connectTimeout: "200 millis" })))
+        ).pipe(
+          withEnv({
+            SG_HEALTH_PORT: String(port),
+            SG_HEALTH_PING_INTERVAL: "100 millis",
+            SG_HEALTH_LIVENESS_CHECKS: "",
+            SG_HEALTH_INITIAL_STATE: "starting",
+            SG_HEALTH_SUCCESS_THRESHOLD: "3",
+            SG_HEALTH_EXPOSE_DETAILS: "true"
+          })
+        )
+        // starting: not ready before the first pass; no liveness checks: Redis down does not fail liveness.
+        assert.strictEqual((yield* get(port, "/readyz")).status, 503)
+        assert.strictEqual((yield* get(port, "/startupz")).status, 503)
+        yield* eventually(checkStatus(health), (status) => !status.healthy)
+        assert.deepInclude(yield* get(port, "/livez"), { status: 200, body: "OK" })
+        assert.deepInclude(yield* get(port, "/healthz"), { status: 200, body: "OK" })
+        const verbose = (yield* get(port, "/readyz?verbose")).body
+        assert.match(verbose, /^\[-\]redis failed: .*ECONNREFUSED/, verbose) // details exposed
+
+        yield* redis.restart
+        const up = yield* eventually(health.status, (status) => status.ready)
+        assert.isAtLeast(up.checks[0].consecutiveSuccesses, 3) // healthy again only after three successes
+        assert.strictEqual((yield* get(port, "/startupz")).status, 200)
+      })
+  )
 
   it.effect("REDIS_URL that is not a Redis URL fails naming the variable", () =>
     Effect.gen(function*() {

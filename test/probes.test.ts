@@ -83,6 +83,23 @@ describe("probe endpoints", () => {
       assert.deepStrictEqual(pick(yield* get("/startupz")), plain(200, "Started"))
     }).pipe(Effect.provide(NodeHttpServer.layerTest)))
 
+  it.scoped("every probe answer carries Cache-Control: no-store: 503, verbose, JSON, 404 for a check, 405", () =>
+    Effect.gen(function*() {
+      const { db } = yield* serve()
+      yield* Ref.set(db, false)
+      yield* TestClock.adjust("5 seconds")
+      const replies = [
+        yield* get("/readyz"),
+        yield* get("/readyz?verbose"),
+        yield* get("/readyz", "application/json"),
+        yield* get("/readyz/nope"),
+        yield* send("POST", "/readyz"),
+        yield* send("HEAD", "/readyz")
+      ]
+      assert.deepStrictEqual(replies.map((reply) => reply.status), [503, 503, 503, 404, 405, 503])
+      for (const reply of replies) assert.strictEqual(reply.headers["cache-control"], "no-store")
+    }).pipe(Effect.provide(NodeHttpServer.layerTest)))
+
   it.scoped("HEAD answers like GET without a body; other methods get 405 with Allow", () =>
     Effect.gen(function*() {
       const { db } = yield* serve()

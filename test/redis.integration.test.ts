@@ -171,6 +171,7 @@ describe("HealthServer on real Redis", () => {
       const SessionsCheck = HealthCheck.make({
         name: "sessions",
         check: Effect.tryPromise(() => sessionClient.exists("session:probe")),
+        timeout: "2 seconds",
         failureThreshold: 1
       })
       const health = yield* buildHealth(
@@ -178,7 +179,7 @@ describe("HealthServer on real Redis", () => {
           Layer.provide(RedisClient.layer({ url: redis.url }))
         )
       )
-      yield* eventually(health.status, (status) => status.started)
+      yield* eventually(health.status, (status) => status.started && status.ready)
       assert.deepStrictEqual(yield* get(port, "/readyz"), { status: 200, body: "Ready", contentType: "text/plain" })
 
       yield* sessions.kill
@@ -279,6 +280,24 @@ describe("HealthServer on real Redis", () => {
       assert.strictEqual(yield* RedisServer.connectedClients(redis), 2, "a Redis connection outlived its layer")
       yield* eventually(Effect.sync(tcpCount), (count) => count <= baseline)
       yield* Effect.scoped(listenOn(port)) // the port is free again
+    }))
+
+  live("closing does not hang on a check that cannot be interrupted", () =>
+    Effect.gen(function*() {
+      const port = yield* RedisServer.freePort
+      const scope = yield* Scope.make()
+      const wedged = HealthCheck.make({
+        name: "wedged",
+        check: Effect.uninterruptible(Effect.never),
+        timeout: "200 millis"
+      })
+      yield* HealthServer.make({ port, ping: Effect.void, checks: [wedged], shutdownDelay: "100 millis" }).pipe(
+        Scope.extend(scope)
+      )
+      assert.strictEqual((yield* get(port, "/livez")).status, 200)
+      const closed = yield* Scope.close(scope, Exit.void).pipe(Effect.timeout("10 seconds"), Effect.option)
+      assert.isTrue(Option.isSome(closed), "closing the scope hung on the wedged check")
+      yield* Effect.scoped(listenOn(port)) // and the socket is closed
     }))
 
   live("closing does not wait on idle or stalled client connections", () =>

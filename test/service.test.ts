@@ -86,7 +86,7 @@ describe("examples/service", () => {
     "SIGTERM drains: readiness 503 at once, liveness 200 for SG_HEALTH_SHUTDOWN_DELAY, then exit 0 in order",
     () =>
       Effect.gen(function*() {
-        const { port, service } = yield* startExample({ SG_HEALTH_SHUTDOWN_DELAY: "3 seconds" })
+        const { port, service } = yield* startExample({ SG_HEALTH_SHUTDOWN_DELAY: "10 seconds" })
         yield* eventually(Effect.option(get(port, "/readyz")), Option.isSome, "30 seconds")
         yield* service.signal("SIGTERM")
         yield* eventually(

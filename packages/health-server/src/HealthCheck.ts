@@ -11,6 +11,9 @@
  * })
  * ```
  *
+ * A promise-based check should not pile up work while its dependency hangs: for a Redis, use
+ * `RedisClient.makePing(client)`, which sends one PING at a time.
+ *
  * @since 0.1.0
  */
 import type * as Duration from "effect/Duration"
@@ -25,7 +28,10 @@ import type * as Effect from "effect/Effect"
 export interface HealthCheck {
   /** Unique among the server's checks; letters, digits, `-`, `_` and `.` (it is a URL path segment). */
   readonly name: string
-  /** Succeeds when the dependency is fine. Any failure or defect, or running past `timeout`, is a failure. */
+  /**
+   * Succeeds when the dependency is fine. Any failure or defect, or running past `timeout`, is a failure; a run
+   * that cannot be interrupted (uninterruptible) is not cut off by its timeout and turns the check stale.
+   */
   readonly check: Effect.Effect<unknown, unknown>
   /** Bound on each run; default: the server's `pingTimeout`. */
   readonly timeout?: Duration.DurationInput | undefined

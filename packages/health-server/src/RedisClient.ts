@@ -93,7 +93,16 @@ export const isRedisUrl = (url: string): boolean => {
   return protocol === "redis:" || protocol === "rediss:"
 }
 
-const makePing = (
+/**
+ * A `PING` on `client` that never overlaps itself: while one it sent is unanswered, it waits for that one
+ * instead of sending another, so a hung Redis cannot pile PINGs up in the client's queues. Make it once per
+ * client and reuse it, e.g. as an application check on a second Redis:
+ * `HealthCheck.make({ name: "sessions", check: RedisClient.makePing(sessions) })`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makePing = (
   client: Redis | Cluster,
   connectionError: () => Error | undefined = () => undefined
 ): Effect.Effect<void, RedisPingError> => {
