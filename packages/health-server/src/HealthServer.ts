@@ -225,7 +225,7 @@ const start = (resolved: Resolved) =>
     // Not forkScoped: its release would wait on the loop without bound. `stop` interrupts it with a bound.
     const fiber = yield* Effect.forkDaemon(PingLoop.run(resolved.loop, state))
     const longest = resolved.loop.checks.reduce((max, check) => Duration.max(max, check.timeout), Duration.seconds(1))
-    const stopLoop = PingLoop.stop(fiber, longest)
+    const stopLoop = yield* Effect.once(PingLoop.stop(fiber, longest))
     yield* Effect.addFinalizer(() => stopLoop)
     const service = HealthServer.of({
       status: SubscriptionRef.get(state),
