@@ -9,7 +9,7 @@ it.scoped("is not ready after three failed pings", () =>
   Effect.gen(function*() {
     const redisUp = yield* Ref.make(false)
     const ping = Effect.flatMap(Ref.get(redisUp), (up) => up ? Effect.void : Effect.fail("Redis is down"))
-    // Build the layer in the test's scope, so the ping fiber lives as long as the test.
+    // Build the layer in the test's scope, so the check loop lives as long as the test.
     const context = yield* Layer.build(
       HealthServer.layerState({ ping, pingInterval: "5 seconds", failureThreshold: 3 })
     )
