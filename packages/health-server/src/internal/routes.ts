@@ -95,18 +95,18 @@ const renderJson = (
   }
 }
 
-const handler = <R>(source: Effect.Effect<Source, never, R>, endpoint: Endpoint, perCheck: boolean) =>
+/** `?verbose`, `?exclude=`, JSON and per-check answers: rendered per request from the cached state. */
+const detailed = (
+  request: HttpServerRequest.HttpServerRequest,
+  source: Source,
+  status: HealthStatus.HealthStatus,
+  endpoint: Endpoint,
+  perCheck: boolean,
+  json: boolean
+) =>
   Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed
-    const { settings, status: readStatus } = yield* source
-    const status = yield* readStatus
+    const { settings } = source
     const query = request.url.indexOf("?")
-    const json = (request.headers.accept ?? "").includes("application/json")
-    if (!perCheck && query === -1 && !json) {
-      return endpoint.passes(status) ? endpoint.ok : unavailable
-    }
-
     const params = new URLSearchParams(query === -1 ? "" : request.url.slice(query + 1))
     const known = new Set(status.checks.map((check) => check.name))
     const excluded = new Set(params.getAll("exclude"))
@@ -134,6 +134,20 @@ const handler = <R>(source: Effect.Effect<Source, never, R>, endpoint: Endpoint,
       return text(renderText(endpoint, verdict, settings.exposeDetails), code)
     }
     return verdict.pass ? endpoint.ok : unavailable
+  })
+
+/** The hot path, a plain probe, picks one of the prebuilt responses; everything else goes to `detailed`. */
+const handler = <R>(source: Effect.Effect<Source, never, R>, endpoint: Endpoint, perCheck: boolean) =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    if (request.method !== "GET" && request.method !== "HEAD") return Effect.succeed(methodNotAllowed)
+    return Effect.flatMap(source, (resolved) =>
+      Effect.flatMap(resolved.status, (status) => {
+        const json = request.headers.accept !== undefined && request.headers.accept.includes("application/json")
+        if (!perCheck && !json && !request.url.includes("?")) {
+          return Effect.succeed(endpoint.passes(status) ? endpoint.ok : unavailable)
+        }
+        return detailed(request, resolved, status, endpoint, perCheck, json)
+      }))
   })
 
 /**
