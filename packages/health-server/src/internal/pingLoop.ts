@@ -1,8 +1,8 @@
 /**
  * The background check loop: one fiber per check (Redis PING among them), each running its check bounded by
  * its timeout, recording the outcome, waiting `interval` after the run ends and repeating; and a watchdog that
- * marks a check stale when its results stop coming. All run as children of one fiber, forked in the layer's
- * scope, until it is interrupted.
+ * marks a check stale when its results stop coming. All run as children of one fiber, which the layer's
+ * release stops with `stop` (bounded, so a check that ignores interruption cannot hold the release).
  *
  * @internal
  */
@@ -36,8 +36,7 @@ export interface LoopOptions {
   readonly gates: HealthStatus.Gates
 }
 
-/** @internal */
-export class CheckTimeoutError extends Data.TaggedError("CheckTimeoutError")<{
+class CheckTimeoutError extends Data.TaggedError("CheckTimeoutError")<{
   readonly timeout: Duration.Duration
 }> {
   override get message() {
@@ -85,12 +84,8 @@ const logStarted = (before: HealthStatus.HealthStatus, after: HealthStatus.Healt
     ? Effect.logInfo("health_started").pipe(Effect.annotateLogs({ live: after.live, ready: after.ready }))
     : Effect.void
 
-/**
- * Applies `f` to the check at `index`, re-derives the probes and logs the check's transition, if any.
- *
- * @internal
- */
-export const updateCheck = (
+/** Applies `f` to the check at `index`, re-derives the probes and logs the check's transition, if any. */
+const updateCheck = (
   state: SubscriptionRef.SubscriptionRef<HealthStatus.HealthStatus>,
   gates: HealthStatus.Gates,
   index: number,
@@ -106,12 +101,8 @@ export const updateCheck = (
     return [Effect.zipRight(logTransition(before, after, next), logStarted(status, next)), next]
   }).pipe(Effect.flatten)
 
-/**
- * One run of one check: bounded by its timeout, its outcome recorded. Never fails.
- *
- * @internal
- */
-export const runOnce = (
+/** One run of one check: bounded by its timeout, its outcome recorded. Never fails. */
+const runOnce = (
   check: ResolvedCheck,
   index: number,
   state: SubscriptionRef.SubscriptionRef<HealthStatus.HealthStatus>,
