@@ -296,7 +296,8 @@ export const make = (
       Effect.mapError((error) => new HealthServerError({ host, port, cause: error.cause }))
     )
     const { drain, service, stopLoop } = yield* start(resolved)
-    yield* server.serve(router).pipe(
+    const app = Effect.catchTag(router, "RouteNotFound", () => Effect.succeed(Routes.notFound))
+    yield* server.serve(app).pipe(
       Effect.provideService(HealthServer, service),
       HttpMiddleware.withTracerDisabledWhenEffect(() => true)
     )
@@ -365,6 +366,29 @@ const atLeastOne = (name: string, fallback: number): Config.Config<number> =>
 const commaList = (list: string): Array<string> =>
   list.split(",").map((name) => name.trim()).filter((name) => name !== "")
 
+const shutdownDelay = duration("SG_HEALTH_SHUTDOWN_DELAY", "0 seconds", () => true, "Expected a duration")
+
+/**
+ * How long the service runner lets a shutdown take (see `Service.runMain`): the drain
+ * (`SG_HEALTH_SHUTDOWN_DELAY`, default `0 seconds`) plus the release of the other layers
+ * (`SG_HEALTH_STOP_TIMEOUT`, default `10 seconds`, greater than zero).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const shutdownConfig: Config.Config<{
+  readonly shutdownDelay: Duration.Duration
+  readonly stopTimeout: Duration.Duration
+}> = Config.all({
+  shutdownDelay,
+  stopTimeout: duration(
+    "SG_HEALTH_STOP_TIMEOUT",
+    "10 seconds",
+    Duration.greaterThan(Duration.zero),
+    "Expected a duration greater than zero"
+  )
+})
+
 /**
  * Whether the service runner attaches the health server: `SG_HEALTH_ENABLED`, default `true`.
  *
@@ -395,7 +419,13 @@ export const enabled: Config.Config<boolean> = Config.boolean("SG_HEALTH_ENABLED
  * @category utils
  */
 export const config: Config.Config<Options> = Config.all({
-  port: Config.port("SG_HEALTH_PORT").pipe(Config.withDefault(9090)),
+  port: Config.integer("SG_HEALTH_PORT").pipe(
+    Config.validate({
+      message: "Expected a port: an integer from 0 (any free port) to 65535",
+      validation: (port) => port >= 0 && port <= 65535
+    }),
+    Config.withDefault(9090)
+  ),
   host: Config.nonEmptyString("SG_HEALTH_HOST").pipe(Config.withDefault("127.0.0.1")),
   pingInterval: duration(
     "SG_HEALTH_PING_INTERVAL",
@@ -421,7 +451,7 @@ export const config: Config.Config<Options> = Config.all({
   ),
   initialState: Config.literal("healthy", "starting")("SG_HEALTH_INITIAL_STATE").pipe(Config.withDefault("healthy")),
   exposeDetails: Config.boolean("SG_HEALTH_EXPOSE_DETAILS").pipe(Config.withDefault(false)),
-  shutdownDelay: duration("SG_HEALTH_SHUTDOWN_DELAY", "0 seconds", () => true, "Expected a duration")
+  shutdownDelay
 })
 
 /**

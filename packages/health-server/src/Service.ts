@@ -11,13 +11,13 @@
  *
  * @since 0.1.0
  */
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as HealthCheck from "./HealthCheck.js"
 import * as HealthServer from "./HealthServer.js"
+import * as RunMain from "./internal/runMain.js"
 import type * as RedisClient from "./RedisClient.js"
 
 /**
@@ -55,11 +55,19 @@ export const withHealthServer = <A, E, R>(
   }))
 
 /**
- * Runs a service layer until SIGTERM or SIGINT (`NodeRuntime.runMain`), then releases its layers in reverse
- * order of acquisition and exits `0`. A layer that fails to build (bad configuration, port in use) is logged
- * and the process exits `1` with nothing left running.
+ * Runs a service layer as the process's main program until SIGTERM, SIGINT, SIGHUP or SIGUSR2, then
+ * releases its layers in reverse order of acquisition (the health server drains first) and exits `0`.
+ *
+ * - Copies of the signal that arrive during the shutdown (a wrapper such as pnpm, npm, `sh -c` or tini
+ *   forwarding the signal the process group also got, or a supervisor sending it twice) are logged and
+ *   ignored; only a person's second Ctrl-C, a SIGINT at least 1 second after the first, ends the process at
+ *   once (exit `130`).
+ * - The shutdown is bounded: if the layers have not been released `SG_HEALTH_SHUTDOWN_DELAY +
+ *   SG_HEALTH_STOP_TIMEOUT` after the signal, `shutdown_forced` is logged and the process exits `1`.
+ * - A layer that fails to build (bad configuration, port in use) is logged and the process exits `1` with
+ *   nothing left running.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const runMain = <A, E>(service: Layer.Layer<A, E>): void => NodeRuntime.runMain(Layer.launch(service))
+export const runMain = <A, E>(service: Layer.Layer<A, E>): void => RunMain.runMain(service, HealthServer.shutdownConfig)
