@@ -1,0 +1,95 @@
+/**
+ * HTTP spoken byte by byte over a plain TCP socket: for requests no HTTP client would send (bad request lines,
+ * broken chunking, HTTP/0.9, near-miss paths) and for connections that misbehave (slow, idle, many).
+ */
+import { Effect } from "effect"
+import type { Scope } from "effect"
+import * as Net from "node:net"
+
+export interface Exchange {
+  /** Everything the server sent, as latin1 text. */
+  readonly text: string
+  /** Whether the server closed (or reset) the connection before `until` held. */
+  readonly closed: boolean
+}
+
+/**
+ * Connects, writes `request`, and collects the reply until `until` holds on it, the server closes the
+ * connection, or `within` passes (then `closed` is false and `text` is what came).
+ */
+export const exchange = (
+  port: number,
+  request: string | Buffer,
+  options: { readonly until?: (text: string) => boolean; readonly within?: number } = {}
+): Effect.Effect<Exchange> =>
+  Effect.async<Exchange>((resume) => {
+    const socket = Net.connect({ host: "127.0.0.1", port })
+    let text = ""
+    let done = false
+    const finish = (closed: boolean) => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      socket.destroy()
+      resume(Effect.succeed({ text, closed }))
+    }
+    const timer = setTimeout(() => finish(false), options.within ?? 5_000)
+    socket.on("connect", () => socket.write(request))
+    socket.on("data", (chunk) => {
+      text += chunk.toString("latin1")
+      if (options.until?.(text)) finish(false)
+    })
+    socket.on("close", () => finish(true))
+    socket.on("error", () => finish(true))
+    return Effect.sync(() => finish(false))
+  })
+
+/** The status codes of every response in `text`, in order. */
+export const statuses = (text: string): Array<number> =>
+  [...text.matchAll(/HTTP\/1\.[01] (\d{3}) /g)].map((match) => Number(match[1]))
+
+/** One `GET` (or other `method`) of `path`, with `connection: close`; the raw response. */
+export const request = (
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {}
+): Effect.Effect<{ readonly status: number; readonly headers: Record<string, string>; readonly body: string }> =>
+  Effect.map(
+    exchange(
+      port,
+      `${method} ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n` +
+        Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join("") + "\r\n"
+    ),
+    ({ text }) => {
+      const [head, ...rest] = text.split("\r\n\r\n")
+      const [statusLine, ...lines] = head.split("\r\n")
+      const parsed: Record<string, string> = {}
+      for (const line of lines) {
+        const colon = line.indexOf(":")
+        parsed[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim()
+      }
+      return { status: Number(statusLine.split(" ")[1]), headers: parsed, body: rest.join("\r\n\r\n") }
+    }
+  )
+
+/** Opens `count` TCP connections that send nothing; the scope's release destroys those still open. */
+export const idleConnections = (
+  port: number,
+  count: number
+): Effect.Effect<{ readonly open: () => number }, Error, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.async<Array<Net.Socket>, Error>((resume) => {
+      const sockets: Array<Net.Socket> = []
+      let connected = 0
+      for (let i = 0; i < count; i++) {
+        const socket = Net.connect({ host: "127.0.0.1", port })
+        socket.on("error", () => {})
+        socket.once("connect", () => {
+          if (++connected === count) resume(Effect.succeed(sockets))
+        })
+        sockets.push(socket)
+      }
+    }),
+    (sockets) => Effect.sync(() => sockets.forEach((socket) => socket.destroy()))
+  ).pipe(Effect.map((sockets) => ({ open: () => sockets.filter((socket) => !socket.closed).length })))
