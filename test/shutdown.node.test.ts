@@ -55,7 +55,7 @@ describe("node examples/service/main.ts", () => {
         const { service } = yield* startService("node", {
           SG_HEALTH_SHUTDOWN_DELAY: "1 second",
           SG_HEALTH_STOP_TIMEOUT: "2 seconds"
-        }, "test/fixtures/stuck-service.ts")
+        }, { script: "test/fixtures/stuck-service.ts" })
         yield* service.signal("SIGTERM")
         assert.strictEqual(yield* service.exit, 1, service.output())
         const output = service.output()

@@ -34,12 +34,15 @@ export const boundPort = (service: Service): Effect.Effect<number, Error> =>
 export const startService = (
   via: "pnpm" | "node",
   env: Record<string, string> = {},
-  script = "examples/service/main.ts"
+  options: { readonly script?: string; readonly password?: string } = {}
 ): Effect.Effect<Started, Error, Scope.Scope> =>
   Effect.gen(function*() {
-    const redis = yield* RedisServer.make()
+    const redis = yield* RedisServer.make(options.password === undefined ? {} : { password: options.password })
+    const script = options.script ?? "examples/service/main.ts"
     const service = yield* spawnService(via === "pnpm" ? { via } : { via, script }, {
-      REDIS_URL: redis.url,
+      REDIS_URL: options.password === undefined
+        ? redis.url
+        : `redis://:${options.password}@127.0.0.1:${redis.port}`,
       SG_HEALTH_PORT: "0",
       SG_HEALTH_PING_INTERVAL: "200 millis",
       ...env

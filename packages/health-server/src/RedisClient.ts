@@ -40,11 +40,52 @@ export class RedisClient extends Context.Tag("@stargazer/health-server/RedisClie
  * @category errors
  */
 export class RedisPingError extends Data.TaggedError("RedisPingError")<{
+  /** What went wrong, without the server's address or credentials. */
+  readonly reason: string
   readonly cause: unknown
 }> {
   override get message() {
-    return `Redis PING failed: ${this.cause instanceof Error ? this.cause.message : String(this.cause)}`
+    return `Redis PING failed: ${this.reason}`
   }
+}
+
+/**
+ * Describes an error of `client` without its address or credentials, so that it can be logged and shown in
+ * probe bodies: a network error is its system call and code (`connect ECONNREFUSED`), and any host, port,
+ * user name or password of the client left in a message is replaced by `[redacted]`.
+ */
+const describeError = (client: Redis | Cluster, error: unknown): string => {
+  if (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === "string") {
+    const { code, syscall } = error as NodeJS.ErrnoException
+    if (syscall !== undefined) return `${syscall} ${code}`
+  }
+  let text = error instanceof Error ? error.message : String(error)
+  for (const secret of secretsOf(client)) text = text.split(secret).join("[redacted]")
+  return text
+}
+
+/** The strings of `client`'s configuration that must never be shown: credentials, then addresses. */
+const secretsOf = (client: Redis | Cluster): Array<string> => {
+  const secrets: Array<string> = []
+  const add = (
+    options: {
+      readonly host?: string | undefined
+      readonly port?: number | undefined
+      readonly username?: string | undefined
+      readonly password?: string | undefined
+    }
+  ) => {
+    for (const value of [options.password, options.username]) if (value) secrets.push(value)
+    if (options.host) {
+      secrets.push(options.port === undefined ? options.host : `${options.host}:${options.port}`, options.host)
+    }
+  }
+  if (client instanceof Redis) add(client.options)
+  else {
+    add(client.options.redisOptions ?? {})
+    for (const node of client.nodes("all")) add(node.options)
+  }
+  return secrets.sort((a, b) => b.length - a.length)
 }
 
 /**
@@ -120,7 +161,10 @@ export const makePing = (
       return inFlight
     },
     // A PING refused because the connection is not up says only that; the connection's own error says why.
-    catch: (cause) => new RedisPingError({ cause: client.status === "ready" ? cause : connectionError() ?? cause })
+    catch: (error) => {
+      const cause = client.status === "ready" ? error : connectionError() ?? error
+      return new RedisPingError({ reason: describeError(client, cause), cause })
+    }
   }).pipe(Effect.asVoid)
 }
 
@@ -187,10 +231,10 @@ export const layer = (options: Options = {}): Layer.Layer<RedisClient, RedisClie
             Effect.annotateLogs({
               package: "@stargazer/health-server",
               // The connection's own error (ECONNREFUSED, WRONGPASS, ...) says more than the rejected promise.
-              reason: connectionError?.message ??
-                (error._tag === "UnknownException" && error.error instanceof Error
-                  ? error.error.message
-                  : error.message)
+              reason: describeError(
+                client,
+                connectionError ?? (error._tag === "UnknownException" ? error.error : error)
+              )
             })
           )
         )
