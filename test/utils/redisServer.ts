@@ -64,7 +64,13 @@ export const rawCommand = (port: number, ...commands: ReadonlyArray<string>): Ef
     return Effect.sync(() => socket.destroy())
   })
 
-const spawn = (port: number, password: string | undefined) =>
+export interface Options {
+  readonly password?: string
+  /** Extra `redis-server` arguments, e.g. `["--enable-debug-command", "local"]`; kept across `restart`. */
+  readonly args?: ReadonlyArray<string>
+}
+
+const spawn = (port: number, { args = [], password }: Options) =>
   Effect.sync(() =>
     ChildProcess.spawn("redis-server", [
       "--port",
@@ -75,7 +81,8 @@ const spawn = (port: number, password: string | undefined) =>
       "",
       "--appendonly",
       "no",
-      ...(password === undefined ? [] : ["--requirepass", password])
+      ...(password === undefined ? [] : ["--requirepass", password]),
+      ...args
     ], { stdio: "ignore" })
   )
 
@@ -93,10 +100,10 @@ const answers = (port: number) =>
   )
 
 /** Starts a `redis-server` on a free loopback port; the scope's release kills it by pid. */
-export const make = (options: { readonly password?: string } = {}): Effect.Effect<RedisServer, never, Scope.Scope> =>
+export const make = (options: Options = {}): Effect.Effect<RedisServer, never, Scope.Scope> =>
   Effect.gen(function*() {
     const port = yield* freePort
-    let child = yield* spawn(port, options.password)
+    let child = yield* spawn(port, options)
     yield* Effect.addFinalizer(() =>
       Effect.suspend(() => {
         if (child.exitCode !== null || child.signalCode !== null) return Effect.void
@@ -117,7 +124,7 @@ export const make = (options: { readonly password?: string } = {}): Effect.Effec
         return exited(child)
       }),
       restart: Effect.gen(function*() {
-        child = yield* spawn(port, options.password)
+        child = yield* spawn(port, options)
         yield* answers(port)
       }),
       freeze: Effect.sync(() => child.kill("SIGSTOP")),
