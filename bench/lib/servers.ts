@@ -1,0 +1,177 @@
+/** The servers under test, and starting one: spawn with plain node on the server core, poll to the first 200. */
+import type * as ChildProcess from "node:child_process"
+import * as Net from "node:net"
+import * as Path from "node:path"
+import { captureOutput, cores, kill, spawn } from "./children.js"
+import { isOk, pollUntil } from "./http.js"
+import { health } from "./options.js"
+
+export interface ServerSpec {
+  readonly name: string
+  /** In bench/servers/. */
+  readonly file: string
+  readonly description: string
+  /** The packages whose versions the results list for it. */
+  readonly packages: ReadonlyArray<string>
+  /** Readiness path on the probe port; undefined: no probe server (effect-app). */
+  readonly probePath: string | undefined
+  /** Whether it serves GET /app on APP_PORT. */
+  readonly app: boolean
+}
+
+export const servers: ReadonlyArray<ServerSpec> = [
+  {
+    name: "baseline",
+    file: "baseline.mjs",
+    description: "minimal node:http server, /readyz from a flag refreshed by an ioredis PING loop",
+    packages: ["ioredis"],
+    probePath: "/readyz",
+    app: false
+  },
+  {
+    name: "baseline-aa",
+    file: "baseline.mjs",
+    description: "the same file again: A/A control, its ratios to baseline are the noise",
+    packages: ["ioredis"],
+    probePath: "/readyz",
+    app: false
+  },
+  {
+    name: "stargazer",
+    file: "stargazer.mjs",
+    description:
+      "@stargazer/health-server standalone (HealthServerLive over the RedisClient from REDIS_URL), from dist",
+    packages: ["@stargazer/health-server", "effect", "@effect/platform", "@effect/platform-node", "ioredis"],
+    probePath: "/readyz",
+    app: false
+  },
+  {
+    name: "effect-app",
+    file: "effect-app.mjs",
+    description: "an @effect/platform app (HttpRouter, GET /app) alone: no probes, the reference for +health",
+    packages: ["effect", "@effect/platform", "@effect/platform-node"],
+    probePath: undefined,
+    app: true
+  },
+  {
+    name: "effect-app+health",
+    file: "effect-app-health.mjs",
+    description: "the same app with HealthServerLive built on top of it; probes on the health port",
+    packages: ["@stargazer/health-server", "effect", "@effect/platform", "@effect/platform-node", "ioredis"],
+    probePath: "/readyz",
+    app: true
+  },
+  {
+    name: "terminus",
+    file: "terminus.mjs",
+    description: "@godaddy/terminus on node:http, /readyz check reading the cached flag",
+    packages: ["@godaddy/terminus", "ioredis"],
+    probePath: "/readyz",
+    app: false
+  },
+  {
+    name: "terminus-per-request",
+    file: "terminus-per-request.mjs",
+    description: "@godaddy/terminus whose /readyz check PINGs Redis on every request (1 s timeout)",
+    packages: ["@godaddy/terminus", "ioredis"],
+    probePath: "/readyz",
+    app: false
+  },
+  {
+    name: "lightship",
+    file: "lightship.mjs",
+    description: "lightship's own server, ready/not ready from the cached flag; probed on /ready (500 when not ready)",
+    packages: ["lightship", "ioredis"],
+    probePath: "/ready",
+    app: false
+  }
+]
+
+export const serverByName = (name: string): ServerSpec => {
+  const spec = servers.find((server) => server.name === name)
+  if (spec === undefined) throw new Error(`no server ${name}`)
+  return spec
+}
+
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = Net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as Net.AddressInfo
+      server.close(() => resolve(port))
+    })
+    server.on("error", reject)
+  })
+
+export class ServerStartError extends Error {}
+
+export interface RunningServer {
+  readonly spec: ServerSpec
+  readonly pid: number
+  readonly probeUrl: string | undefined
+  /** Milliseconds from spawn to the first 200 (of the probe and of /app, when it has both). */
+  readonly startupMs: number
+  readonly output: () => string
+  readonly stop: () => Promise<void>
+}
+
+const serversDir = Path.join(import.meta.dirname, "..", "servers")
+const startTimeoutMs = 20_000
+
+/** Spawns `spec` with `node` on the server core and polls it, in a tight loop, to its first 200. */
+export const startServer = async (spec: ServerSpec, redisUrl: string): Promise<RunningServer> => {
+  const probePort = await freePort()
+  const appPort = await freePort()
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    REDIS_URL: redisUrl,
+    // redis-flag.mjs (baseline, terminus, lightship)
+    BENCH_PORT: String(probePort),
+    BENCH_PING_INTERVAL_MS: String(health.pingIntervalMs),
+    BENCH_PING_TIMEOUT_MS: String(health.pingTimeoutMs),
+    BENCH_FAILURE_THRESHOLD: String(health.failureThreshold),
+    // @stargazer/health-server (stargazer, effect-app+health)
+    SG_HEALTH_PORT: String(probePort),
+    SG_HEALTH_CHECK_INTERVAL: `${health.pingIntervalMs} millis`,
+    SG_HEALTH_CHECK_TIMEOUT: `${health.pingTimeoutMs / 1000} second`,
+    SG_HEALTH_FAILURE_THRESHOLD: String(health.failureThreshold),
+    // effect-app, effect-app+health
+    APP_PORT: String(appPort)
+  }
+  const since = performance.now()
+  const child: ChildProcess.ChildProcess = spawn(cores.server, process.execPath, [Path.join(serversDir, spec.file)], {
+    cwd: serversDir,
+    env,
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  const output = captureOutput(child)
+  const stop = () => kill(child)
+  const fail = async (why: string): Promise<never> => {
+    await stop()
+    throw new ServerStartError(`${spec.name} (bench/servers/${spec.file}) ${why}; its output:\n${output() || "(none)"}`)
+  }
+  const exitedEarly = () => child.exitCode !== null || child.signalCode !== null
+  const urls = [
+    ...(spec.probePath === undefined ? [] : [`http://127.0.0.1:${probePort}${spec.probePath}`]),
+    ...(spec.app ? [`http://127.0.0.1:${appPort}/app`] : [])
+  ]
+  let startupMs = 0
+  for (const url of urls) {
+    const elapsed = await pollUntil(url, (code) => isOk(code) || exitedEarly(), {
+      since,
+      timeoutMs: startTimeoutMs,
+      gapMs: 0,
+      agent: false
+    })
+    if (exitedEarly()) return fail(`exited (${child.exitCode ?? child.signalCode}) before answering 200`)
+    if (elapsed === undefined) return fail(`did not answer 200 on ${url} within ${startTimeoutMs / 1000} s`)
+    startupMs = elapsed
+  }
+  return {
+    spec,
+    pid: child.pid!,
+    probeUrl: urls.find((url) => !url.endsWith("/app")),
+    startupMs,
+    output,
+    stop
+  }
+}

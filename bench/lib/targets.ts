@@ -1,0 +1,139 @@
+/** The issue's targets, each PASS or FAIL (or not run), for stargazer and for the app with the health server. */
+import { health } from "./options.js"
+import type { Metric, Results } from "./results.js"
+import { added, over, ratio, within } from "./results.js"
+import type { Summary } from "./stats.js"
+
+export interface Target {
+  readonly subject: string
+  readonly target: string
+  readonly threshold: string
+  /** What was measured, as text. */
+  readonly measured: string
+  /** undefined: not measured in this run. */
+  readonly pass: boolean | undefined
+}
+
+/** Slack for the 2 ms polling on either side of "reconnected → first 200". */
+export const recoverySlackMs = 25
+/** RSS growth over the long freeze still counted as none (page-granular RSS, GC timing). */
+export const freezeGrowthToleranceMiB = 1
+
+const detectionMinMs = (health.failureThreshold - 1) * health.pingIntervalMs
+const detectionMaxMs = health.failureThreshold * (health.pingIntervalMs + health.pingTimeoutMs)
+
+const times = (summary: Summary) => `${summary.median.toFixed(2)}×`
+const range = (summary: Summary, unit: string, digits = 0) =>
+  summary.count > 1
+    ? `${summary.min.toFixed(digits)}–${summary.max.toFixed(digits)} ${unit}`
+    : `${summary.min.toFixed(digits)} ${unit}`
+
+const check = (
+  subject: string,
+  target: string,
+  threshold: string,
+  summary: Summary | undefined,
+  measured: (summary: Summary) => string,
+  pass: (summary: Summary) => boolean
+): Target =>
+  summary === undefined
+    ? { subject, target, threshold, measured: "not measured", pass: undefined }
+    : { subject, target, threshold, measured: measured(summary), pass: pass(summary) }
+
+const ratioAtLeast = (results: Results, subject: string, metric: Metric, target: string, limit: number) =>
+  check(subject, target, `≥ ${limit}× baseline`, ratio(results, subject, metric), times, (s) => s.median >= limit)
+
+const ratioAtMost = (results: Results, subject: string, metric: Metric, target: string, limit: number) =>
+  check(subject, target, `≤ ${limit}× baseline`, ratio(results, subject, metric), times, (s) => s.median <= limit)
+
+/** The Redis targets, which apply to any server of the library. */
+const redisTargets = (results: Results, subject: string): Array<Target> => [
+  check(
+    subject,
+    "PINGs caused by probes",
+    "0 (every round)",
+    over(results, subject, "probePings"),
+    (s) => `max ${s.max}`,
+    (s) => s.max === 0
+  ),
+  check(
+    subject,
+    "Redis killed → first 503",
+    `${detectionMinMs}–${detectionMaxMs} ms (every round)`,
+    over(results, subject, "detectionMs"),
+    (s) => range(s, "ms"),
+    (s) => s.min >= detectionMinMs && s.max <= detectionMaxMs
+  ),
+  check(
+    subject,
+    "client reconnected → first 200",
+    `≤ ${health.pingIntervalMs} ms (+${recoverySlackMs} ms polling slack, every round)`,
+    over(results, subject, "afterReconnectMs"),
+    (s) => range(s, "ms"),
+    (s) => s.max <= health.pingIntervalMs + recoverySlackMs
+  ),
+  check(
+    subject,
+    "p99 while Redis is frozen",
+    "≤ 1.3× its own healthy p99 at 50 connections",
+    within(results, subject, "frozenP99Ms", "p99at50Ms"),
+    times,
+    (s) => s.median <= 1.3
+  )
+]
+
+export const evaluate = (results: Results): Array<Target> => {
+  const { freeze, million } = results.long
+  return [
+    ratioAtLeast(results, "stargazer", "rps50", "requests/s at 50 connections", 0.9),
+    ratioAtLeast(results, "stargazer", "rps1", "requests/s at 1 connection", 0.9),
+    ratioAtMost(results, "stargazer", "cpuPerRequest50Us", "CPU time per request (50 connections)", 1.2),
+    ratioAtMost(results, "stargazer", "p99at50Ms", "p99 latency at 50 connections", 1.3),
+    ratioAtMost(results, "stargazer", "idleRssMiB", "idle RSS (standalone)", 1.5),
+    ratioAtMost(results, "stargazer", "startupMs", "spawn → first 200 (standalone)", 2),
+    ...redisTargets(results, "stargazer"),
+    million === undefined
+      ? {
+        subject: "stargazer",
+        target: "RSS after 1,000,000 probes vs after 100,000",
+        threshold: "within 5 MiB",
+        measured: "not run (full run only)",
+        pass: undefined
+      }
+      : {
+        subject: "stargazer",
+        target: "RSS after 1,000,000 probes vs after 100,000",
+        threshold: "within 5 MiB",
+        measured: `${million.rssAfterFirstMiB.toFixed(1)} → ${million.rssAfterTotalMiB.toFixed(1)} MiB (${
+          million.differenceMiB >= 0 ? "+" : ""
+        }${million.differenceMiB.toFixed(1)})`,
+        pass: Math.abs(million.differenceMiB) <= 5
+      },
+    {
+      subject: "stargazer",
+      target: `RSS growth over a ${freeze.seconds} s Redis freeze`,
+      threshold: `none (≤ ${freezeGrowthToleranceMiB} MiB)`,
+      measured: `${freeze.rssBeforeMiB.toFixed(1)} → ${freeze.rssEndMiB.toFixed(1)} MiB (max ${
+        freeze.rssMaxMiB.toFixed(1)
+      })`,
+      pass: freeze.growthMiB <= freezeGrowthToleranceMiB
+    },
+    check(
+      "effect-app+health",
+      "RSS added to effect-app",
+      "≤ 5 MiB",
+      added(results, "effect-app+health", "effect-app", "idleRssMiB"),
+      (s) => `${s.median.toFixed(1)} MiB`,
+      (s) => s.median <= 5
+    ),
+    check(
+      "effect-app+health",
+      "start-up added to effect-app",
+      "≤ 50 ms",
+      added(results, "effect-app+health", "effect-app", "startupMs"),
+      (s) => `${s.median.toFixed(0)} ms`,
+      (s) => s.median <= 50
+    ),
+    ...redisTargets(results, "effect-app+health")
+  ]
+}
