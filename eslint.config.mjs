@@ -35,6 +35,18 @@ export default tseslint.config(
     }
   },
   {
+    // The core is the part of the library that does not depend on the Effect major: it imports no Effect.
+    files: ["packages/*/src/core/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{
+          group: ["effect", "effect/*", "@effect/*"],
+          message: "core/ is independent of Effect: move Effect code to internal/."
+        }]
+      }]
+    }
+  },
+  {
     files: ["examples/**/*.ts", "bench/**/*.ts", "bench/**/*.mjs"],
     rules: { "no-console": "off" }
   }

@@ -23,6 +23,6 @@ const SessionsCheck = HealthCheck.make({
 // `/livez` on SG_HEALTH_LIVENESS_CHECKS (default `redis`), `/readyz/sessions` on the sessions store alone.
 const HealthLive = HealthServer.layerConfig(
   Config.map(HealthServer.config, (options) => ({ ...options, checks: [SessionsCheck] }))
-).pipe(Layer.provide(RedisClient.layerConfig()))
+).pipe(Layer.provide(RedisClient.RedisClientLive))
 
 NodeRuntime.runMain(Layer.launch(HealthLive))

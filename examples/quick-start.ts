@@ -14,11 +14,11 @@ const ApiLive = HttpRouter.empty.pipe(
   Layer.provide(NodeHttpServer.layer(createServer, { port: 3000 }))
 )
 
-// The probes on 127.0.0.1:9090 (SG_HEALTH_*), pinging the Redis at REDIS_URL. Built on top of the API, the
+// The probes on 127.0.0.1:9090 (SG_HEALTH_*), checking the Redis at REDIS_URL. Built on top of the API, the
 // health server starts after it and, on shutdown, drains before the API goes away.
 const MainLive = HealthServerLive.pipe(
   Layer.provideMerge(ApiLive),
-  Layer.provide(RedisClient.layerConfig())
+  Layer.provide(RedisClient.RedisClientLive)
 )
 
 NodeRuntime.runMain(Layer.launch(MainLive))

@@ -11,7 +11,13 @@ const read = (file: string) => Fs.readFileSync(Path.join(root, file), "utf8")
 
 describe("README", () => {
   const blocks = [...read("README.md").matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1].trim())
-  const sources = ["examples/quick-start.ts", "examples/service/main.ts", "examples/checks.ts", "test/readme.test.ts"]
+  const sources = [
+    "examples/quick-start.ts",
+    "examples/service/main.ts",
+    "examples/checks.ts",
+    "examples/metrics-otlp.ts",
+    "test/readme.test.ts"
+  ]
     .map(read)
 
   it("has its TypeScript examples", () => {

@@ -26,6 +26,7 @@ import {
   prober,
   startService
 } from "./utils/hostile.js"
+import type { Pipelined } from "./utils/hostile.js"
 import { exchange, statuses } from "./utils/raw.js"
 
 /** What a probe looks like once the attack is over. */
@@ -412,7 +413,8 @@ describe("hostile HTTP, pipelined burst", () => {
    * 50,000 requests (1.9 MB) in one write on one connection: the server answers them with 200 in order, or
    * closes the connection after some of them (a bound on pipelining is a fine answer), while probes on other
    * connections keep their latency target and the check loop keeps running (starved, its check would turn stale
-   * and fail readiness and liveness).
+   * and fail readiness and liveness). A server that cuts the burst short is done with it in a moment, so bursts
+   * follow one another until the prober has asked through them several times.
    */
   live(
     "a burst of 50,000 probes pipelined in one write holds neither other clients' probes beyond 1 s nor the checks",
@@ -422,10 +424,17 @@ describe("hostile HTTP, pipelined burst", () => {
         const fds = openFds(service.pid)
         const probes = yield* prober(port, { "/livez": [200], "/readyz": [200] })
         const many = 50_000
-        const burst = yield* pipelined(port, many, { connections: 1, depth: many })
+        const paths = ["/livez", "/readyz"]
+        const probedThrough = () =>
+          paths.every((path) => probes.answers().filter((answer) => answer.path === path).length >= 3)
+        const bursts: Array<Pipelined> = []
+        do bursts.push(yield* pipelined(port, many, { connections: 1, depth: many }))
+        while (!probedThrough())
         yield* probes.check
-        assert.strictEqual(burst.other, 0, JSON.stringify(burst))
-        assert.isTrue(burst.ok === many || (burst.cut === 1 && burst.ok > 0), JSON.stringify(burst))
+        for (const burst of bursts) {
+          assert.strictEqual(burst.other, 0, JSON.stringify(bursts))
+          assert.isTrue(burst.ok === many || (burst.cut === 1 && burst.ok > 0), JSON.stringify(bursts))
+        }
         assertQuiet(service)
         yield* fdsBackTo(service.pid, fds)
       }),

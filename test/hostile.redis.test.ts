@@ -16,6 +16,7 @@ import { Effect, Fiber } from "effect"
 import { eventually, get, live } from "./utils/health.js"
 import type { Answer } from "./utils/hostile.js"
 import { errorsIn, prober, startService } from "./utils/hostile.js"
+import { request } from "./utils/raw.js"
 import * as RedisAdmin from "./utils/redisAdmin.js"
 import * as RedisServer from "./utils/redisServer.js"
 import type { Started } from "./utils/service.js"
@@ -24,8 +25,8 @@ const interval = 200
 const timeout = 300
 const threshold = 2
 const env = {
-  SG_HEALTH_PING_INTERVAL: `${interval} millis`,
-  SG_HEALTH_PING_TIMEOUT: `${timeout} millis`,
+  SG_HEALTH_CHECK_INTERVAL: `${interval} millis`,
+  SG_HEALTH_CHECK_TIMEOUT: `${timeout} millis`,
   SG_HEALTH_FAILURE_THRESHOLD: String(threshold),
   SG_HEALTH_LIVENESS_CHECKS: ""
 }
@@ -56,6 +57,17 @@ const unreadyAfter = <A, E>(port: number, fault: Effect.Effect<A, E>) =>
   })
 
 const readyAgain = (port: number) => eventually(readiness(port), (status) => status === 200, "30 seconds")
+
+/** The consecutive failures of the service's `redis` check, from its JSON answer (-1 when there is none). */
+const failures = (port: number) =>
+  request(port, "GET", "/readyz/redis", { accept: "application/json" }).pipe(
+    Effect.flatMap((reply) => Effect.try(() => Number(JSON.parse(reply.body).checks.redis.consecutiveFailures))),
+    Effect.orElseSucceed(() => -1)
+  )
+
+/** Waits until the `redis` check has failed `runs` more times in a row: the loop went on for that many runs. */
+const moreFailedRuns = (port: number, runs: number) =>
+  Effect.flatMap(failures(port), (from) => eventually(failures(port), (now) => now >= from + runs, "30 seconds"))
 
 /** How every case ends: the process never exited, nothing logged at ERROR, SIGTERM still drains and exits 0. */
 const stillServing = ({ service }: Started) =>
@@ -140,9 +152,9 @@ describe("Redis hangs", () => {
 
           const [detected] = yield* unreadyAfter(port, redis.freeze).pipe(Effect.tapError(() => redis.thaw))
           assert.isAtMost(detected, hangBound + slack)
-          // Frozen for 15 more intervals: a loop that sent a PING per run would have 15 more waiting.
-          yield* Effect.sleep("3 seconds")
-          yield* redis.thaw
+          // Frozen through six more runs, each timed out: a loop that sent a PING per run would have six more
+          // waiting.
+          yield* moreFailedRuns(port, 6).pipe(Effect.ensuring(redis.thaw))
           // Redis runs what waited in its sockets before this: the one PING sent during the freeze.
           const burst = (yield* RedisAdmin.calls(admin, "ping")) - pings
           assert.isAtMost(burst, 2, `${burst} PINGs ran when Redis resumed`)
@@ -231,8 +243,9 @@ describe("Redis refuses the service", () => {
 
           const [detected] = yield* unreadyAfter(port, redis.kill)
           assert.isAtMost(detected, refusedBound + slack)
-          // Down for a while (ioredis backs off to 2 s between attempts): still not ready, still serving.
-          yield* Effect.sleep("3 seconds")
+          // Down for a while (ioredis backs off to 2 s between attempts): ten more runs fail, still not ready,
+          // still serving.
+          yield* moreFailedRuns(port, 10)
           assert.strictEqual(yield* readiness(port), 503)
 
           yield* redis.restart

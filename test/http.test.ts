@@ -2,12 +2,22 @@
  * The probe routes over a real socket: bodies, status codes and content type in both states, 404, and that a
  * probe never reaches Redis.
  */
-import { HttpClient, HttpServer } from "@effect/platform"
+import { HttpClient } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { HealthServer, RedisClient } from "@stargazer/health-server"
-import { Effect, Layer, Ref, TestClock } from "effect"
-import { buildHealth, checkStatus, eventually, get, live, scriptedPing } from "./utils/health.js"
+import { Effect, Ref, TestClock } from "effect"
+import {
+  buildState,
+  checkStatus,
+  eventually,
+  get,
+  live,
+  redisCheck,
+  scriptedCheck,
+  serveOn,
+  serveRouter
+} from "./utils/health.js"
 import * as RedisServer from "./utils/redisServer.js"
 
 const probe = (path: string) =>
@@ -20,11 +30,12 @@ const probe = (path: string) =>
 describe("probe routes", () => {
   it.scoped("answer 200 OK / 200 Ready while healthy and 503 once the threshold is hit", () =>
     Effect.gen(function*() {
-      const { ping, up } = yield* scriptedPing
-      const health = yield* buildHealth(
-        HealthServer.layerState({ ping, pingInterval: "5 seconds", failureThreshold: 2 })
+      const { check, up } = yield* scriptedCheck
+      yield* serveRouter(
+        yield* buildState(
+          HealthServer.layerState({ checks: [redisCheck(check)], checkInterval: "5 seconds", failureThreshold: 2 })
+        )
       )
-      yield* HttpServer.serveEffect(HealthServer.router).pipe(Effect.provideService(HealthServer.HealthServer, health))
       yield* TestClock.adjust(0)
       assert.deepStrictEqual(yield* probe("/healthz"), { status: 200, body: "OK", type: "text/plain" })
       assert.deepStrictEqual(yield* probe("/readyz"), { status: 200, body: "Ready", type: "text/plain" })
@@ -44,8 +55,7 @@ describe("probe routes", () => {
 
   it.scoped("answer 404 for unknown paths", () =>
     Effect.gen(function*() {
-      const health = yield* buildHealth(HealthServer.layerState({ ping: Effect.void }))
-      yield* HttpServer.serveEffect(HealthServer.router).pipe(Effect.provideService(HealthServer.HealthServer, health))
+      yield* serveRouter(yield* buildState(HealthServer.layerState({ checks: [redisCheck(Effect.void)] })))
       assert.strictEqual((yield* probe("/")).status, 404)
       assert.strictEqual((yield* probe("/healthz/extra")).status, 404)
       assert.strictEqual((yield* probe("/metrics")).status, 404)
@@ -54,14 +64,12 @@ describe("probe routes", () => {
   live("a probe sends no Redis command and does not wait on a frozen Redis", () =>
     Effect.gen(function*() {
       const redis = yield* RedisServer.make()
-      const port = yield* RedisServer.freePort
       const before = yield* RedisServer.commandCalls(redis, "ping")
-      const health = yield* buildHealth(
-        HealthServer.layer({ port, pingInterval: "1 hour" }).pipe(Layer.provide(RedisClient.layer({ url: redis.url })))
-      )
+      const health = yield* serveOn(RedisClient.layer({ url: redis.url }), { checkInterval: "1 hour" })
+      const { port } = health.address
       yield* eventually(checkStatus(health), (status) => status.lastCheckedAt._tag === "Some")
       const pings = yield* RedisServer.commandCalls(redis, "ping")
-      assert.strictEqual(pings, before + 1) // the loop's first ping, nothing else
+      assert.strictEqual(pings, before + 1) // the first run of the check, nothing else
       for (let i = 0; i < 50; i++) {
         assert.strictEqual((yield* get(port, i % 2 === 0 ? "/healthz" : "/readyz")).status, 200)
       }

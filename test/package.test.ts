@@ -25,64 +25,97 @@ const run = (command: string, args: ReadonlyArray<string>, options: ChildProcess
   })
 
 const consumer = `
-import { HealthServer, HealthServerLive, RedisClient } from "@stargazer/health-server"
-import * as HealthStatus from "@stargazer/health-server/HealthStatus"
-import { Effect, Layer, Option } from "effect"
+import { HealthCheck, HealthServer, HealthServerLive, RedisClient } from "@stargazer/health-server"
+import { Effect, Layer, Option, Stream } from "effect"
 
 const AppLive = Layer.effectDiscard(Effect.logInfo("app_started"))
-const MainLive = Layer.mergeAll(AppLive, HealthServerLive).pipe(Layer.provide(RedisClient.layerConfig()))
+const MainLive = Layer.mergeAll(AppLive, HealthServerLive).pipe(Layer.provide(RedisClient.RedisClientLive))
+
+const importable = (specifier) => import(specifier).then(() => "importable", (error) => error.code)
 
 const program = Effect.gen(function*() {
   const health = yield* HealthServer.HealthServer
-  while (Option.isNone((yield* health.status).checks[0].lastCheckedAt)) yield* Effect.sleep("20 millis")
-  const response = yield* Effect.promise(() => fetch("http://127.0.0.1:" + process.env.SG_HEALTH_PORT + "/readyz"))
-  const internal = yield* Effect.promise(() => import("@stargazer/health-server/internal/pingLoop").then(
-    () => "importable",
-    (error) => error.code
-  ))
+  // The first run of the redis check has ended.
+  yield* health.changes.pipe(
+    Stream.filter((status) => Option.isSome(status.checks[0].lastCheckedAt)),
+    Stream.runHead
+  )
+  const get = (path) =>
+    Effect.promise(() => fetch("http://127.0.0.1:" + health.address.port + path).then((response) => response.text()))
+  const response = yield* Effect.promise(() => fetch("http://127.0.0.1:" + health.address.port + "/readyz"))
+  const status = yield* health.status
   return {
     status: response.status,
     body: yield* Effect.promise(() => response.text()),
-    ready: (yield* health.status).ready,
-    initial: HealthStatus.initialCheck("redis").healthy,
-    internal
+    // Answered by the router (not the fast path), which loads the package's dependencies.
+    verbose: yield* get("/readyz?verbose"),
+    ready: status.ready,
+    checks: status.checks.map((check) => check.name),
+    redisCheckName: HealthCheck.redisCheckName,
+    port: health.address.port !== 0 && health.address.port !== 9090,
+    router: yield* Effect.promise(() => importable("@stargazer/health-server/HealthRouter")),
+    internal: yield* Effect.promise(() => importable("@stargazer/health-server/internal/state")),
+    core: yield* Effect.promise(() => importable("@stargazer/health-server/core/state"))
   }
 })
 
 Effect.runPromise(Effect.provide(program, MainLive)).then((result) => console.log(JSON.stringify(result)))
 `
 
+/**
+ * Installs the packed package's `dependencies` into the consumer the way a package manager does for a user:
+ * each one at `node_modules/<name>`, here a link to the copy the workspace installed (offline, from pnpm's
+ * store). Its peers (effect, @effect/platform, ioredis) the user installs; here they resolve from the
+ * workspace root.
+ */
+const installDependencies = (pkg: string, consumerModules: string) => {
+  const manifest = JSON.parse(Fs.readFileSync(Path.join(pkg, "package.json"), "utf8"))
+  const names = Object.keys(manifest.dependencies ?? {})
+  for (const name of names) {
+    const target = Path.join(consumerModules, name)
+    Fs.mkdirSync(Path.dirname(target), { recursive: true })
+    Fs.symlinkSync(Fs.realpathSync(Path.join(root, "packages", "health-server", "node_modules", name)), target)
+  }
+  return names
+}
+
 describe("the published package", () => {
   live("installs from `pnpm pack` and works through its public name only", () =>
     Effect.gen(function*() {
       const dir = Path.join(root, "build", "consumer")
-      const pkg = Path.join(dir, "node_modules", "@stargazer", "health-server")
+      const modules = Path.join(dir, "node_modules")
+      const pkg = Path.join(modules, "@stargazer", "health-server")
       Fs.rmSync(dir, { recursive: true, force: true })
       Fs.mkdirSync(pkg, { recursive: true })
       yield* run("pnpm", ["--filter", "@stargazer/health-server", "pack", "--pack-destination", dir])
       const tarball = Fs.readdirSync(dir).find((name) => name.endsWith(".tgz"))!
       yield* run("tar", ["-xzf", Path.join(dir, tarball), "--strip-components=1", "-C", pkg])
       assert.isTrue(Fs.existsSync(Path.join(pkg, "dist", "index.d.ts")), "types are shipped")
+      assert.deepStrictEqual(installDependencies(pkg, modules), ["negotiator"])
       Fs.writeFileSync(Path.join(dir, "consumer.mjs"), consumer)
 
       const redis = yield* RedisServer.make()
-      const port = yield* RedisServer.freePort
       const output = yield* run(process.execPath, ["consumer.mjs"], {
         cwd: dir,
         env: {
           ...process.env,
           REDIS_URL: redis.url,
-          SG_HEALTH_PORT: String(port),
-          SG_HEALTH_PING_INTERVAL: "50 millis"
+          SG_HEALTH_PORT: "0",
+          SG_HEALTH_CHECK_INTERVAL: "50 millis"
         }
       })
       const result = JSON.parse(output.trim().split("\n").at(-1)!)
       assert.deepStrictEqual(result, {
         status: 200,
         body: "Ready",
+        verbose: "[+]redis ok\nreadyz check passed\n",
         ready: true,
-        initial: true,
-        internal: "ERR_PACKAGE_PATH_NOT_EXPORTED"
+        checks: ["redis"],
+        redisCheckName: "redis",
+        port: true,
+        router: "importable",
+        internal: "ERR_PACKAGE_PATH_NOT_EXPORTED",
+        core: "ERR_PACKAGE_PATH_NOT_EXPORTED"
       })
     }), 120_000)
 })

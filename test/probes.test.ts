@@ -2,12 +2,12 @@
  * Every probe endpoint, method, query form and content type, over a real socket, with scripted checks and
  * TestClock.
  */
-import { HttpClient, HttpClientRequest, HttpServer } from "@effect/platform"
+import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { HealthCheck, HealthServer } from "@stargazer/health-server"
 import { Effect, Ref, TestClock } from "effect"
-import { buildHealth, scriptedPing } from "./utils/health.js"
+import { buildState, redisCheck, scriptedCheck, serveRouter } from "./utils/health.js"
 
 interface Reply {
   readonly status: number
@@ -27,18 +27,17 @@ const send = (method: "GET" | "HEAD" | "POST" | "PUT" | "DELETE", path: string, 
   )
 const get = (path: string, accept?: string) => send("GET", path, accept)
 
-/** Serves the router over `redis` (scripted) and `db` (scripted), both failing at their first failure. */
+/** Serves `HealthRouter.router` over `redis` and `db` (scripted), both failing at their first failure. */
 const serve = (options: Partial<HealthServer.StateOptions> = {}) =>
   Effect.gen(function*() {
-    const redis = yield* scriptedPing
-    const db = yield* scriptedPing
-    const health = yield* buildHealth(HealthServer.layerState({
-      ping: redis.ping,
-      checks: [HealthCheck.make({ name: "db", check: db.ping })],
+    const redis = yield* scriptedCheck
+    const db = yield* scriptedCheck
+    const health = yield* buildState(HealthServer.layerState({
+      checks: [redisCheck(redis.check), HealthCheck.make({ name: "db", check: db.check })],
       failureThreshold: 1,
       ...options
     }))
-    yield* HttpServer.serveEffect(HealthServer.router).pipe(Effect.provideService(HealthServer.HealthServer, health))
+    yield* serveRouter(health)
     yield* TestClock.adjust(0) // the first run of every check
     return { redis: redis.up, db: db.up, health } as const
   })
@@ -69,12 +68,13 @@ describe("probe endpoints", () => {
 
   it.scoped("/startupz is 503 before the first pass", () =>
     Effect.gen(function*() {
-      const db = yield* scriptedPing
+      const db = yield* scriptedCheck
       yield* Ref.set(db.up, false)
-      const health = yield* buildHealth(HealthServer.layerState({
-        checks: [HealthCheck.make({ name: "db", check: db.ping, failureThreshold: 10 })]
-      }))
-      yield* HttpServer.serveEffect(HealthServer.router).pipe(Effect.provideService(HealthServer.HealthServer, health))
+      yield* serveRouter(
+        yield* buildState(HealthServer.layerState({
+          checks: [HealthCheck.make({ name: "db", check: db.check, failureThreshold: 10 })]
+        }))
+      )
       yield* TestClock.adjust("10 seconds")
       assert.deepStrictEqual(pick(yield* get("/startupz")), plain(503, "Service Unavailable"))
       assert.strictEqual((yield* get("/readyz")).status, 200) // initial state healthy: ready until it fails

@@ -6,15 +6,13 @@
 import { assert, describe } from "@effect/vitest"
 import { HealthServer } from "@stargazer/health-server"
 import { Effect } from "effect"
-import { live } from "./utils/health.js"
+import { live, redisCheck } from "./utils/health.js"
 import { request } from "./utils/raw.js"
-import * as RedisServer from "./utils/redisServer.js"
 
-const serve = Effect.gen(function*() {
-  const port = yield* RedisServer.freePort
-  yield* HealthServer.make({ port, ping: Effect.void })
-  return port
-})
+const serve = Effect.map(
+  HealthServer.make({ port: 0, checks: [redisCheck(Effect.void)] }),
+  (server) => server.address.port
+)
 
 const methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"]
 

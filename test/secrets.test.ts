@@ -3,9 +3,9 @@
  * address, in any state (healthy, refused, frozen, wrong password, recovered), with failure details exposed.
  */
 import { assert, describe } from "@effect/vitest"
-import { HealthServer, RedisClient } from "@stargazer/health-server"
-import { Effect, Layer, Option } from "effect"
-import { buildHealth, checkStatus, eventually, live, withLogs } from "./utils/health.js"
+import { RedisClient } from "@stargazer/health-server"
+import { Effect, Option } from "effect"
+import { checkStatus, eventually, live, liveLogged, serveOn } from "./utils/health.js"
 import { request } from "./utils/raw.js"
 import * as RedisServer from "./utils/redisServer.js"
 import { startService } from "./utils/service.js"
@@ -34,53 +34,50 @@ const leaks = (text: string, redis: RedisServer.RedisServer): Array<string> =>
   [password, otherPassword, `127.0.0.1:${redis.port}`, String(redis.port)].filter((secret) => text.includes(secret))
 
 describe("secrets", () => {
-  live(
+  liveLogged(
     "the library: no body, header or log line (Debug included) shows the password or the address",
-    () =>
-      withLogs((logs) =>
-        Effect.gen(function*() {
-          const redis = yield* RedisServer.make({ password })
-          const port = yield* RedisServer.freePort
-          const fast = { pingInterval: "100 millis", pingTimeout: "300 millis", failureThreshold: 1 } as const
-          const health = yield* buildHealth(
-            HealthServer.layer({ ...fast, port, exposeDetails: true }).pipe(
-              Layer.provide(RedisClient.layer({ url: `redis://:${password}@127.0.0.1:${redis.port}` }))
-            )
-          )
-          const seen: Array<string> = []
-          const state = (healthy: boolean) =>
-            eventually(
-              checkStatus(health),
-              (status) => status.healthy === healthy && Option.isSome(status.lastCheckedAt)
-            ).pipe(Effect.zipRight(everyAnswer(port)), Effect.map((answers) => seen.push(answers)))
+    (logs) =>
+      Effect.gen(function*() {
+        const redis = yield* RedisServer.make({ password })
+        const fast = { checkInterval: "100 millis", checkTimeout: "300 millis", failureThreshold: 1 } as const
+        const health = yield* serveOn(
+          RedisClient.layer({ url: `redis://:${password}@127.0.0.1:${redis.port}` }),
+          { ...fast, exposeDetails: true }
+        )
+        const { port } = health.address
+        const seen: Array<string> = []
+        const state = (healthy: boolean) =>
+          eventually(
+            checkStatus(health),
+            (status) => status.healthy === healthy && Option.isSome(status.lastCheckedAt)
+          ).pipe(Effect.zipRight(everyAnswer(port)), Effect.map((answers) => seen.push(answers)))
 
-          yield* state(true)
-          yield* redis.kill // connection refused
-          yield* state(false)
-          yield* redis.restart
-          yield* state(true)
-          yield* redis.freeze // timed out
-          yield* state(false).pipe(Effect.ensuring(redis.thaw))
-          yield* state(true)
-          yield* rotatePassword(redis, password, otherPassword) // WRONGPASS on reconnect
-          yield* state(false)
-          yield* rotatePassword(redis, otherPassword, password)
-          yield* state(true)
+        yield* state(true)
+        yield* redis.kill // connection refused
+        yield* state(false)
+        yield* redis.restart
+        yield* state(true)
+        yield* redis.freeze // timed out
+        yield* state(false).pipe(Effect.ensuring(redis.thaw))
+        yield* state(true)
+        yield* rotatePassword(redis, password, otherPassword) // WRONGPASS on reconnect
+        yield* state(false)
+        yield* rotatePassword(redis, otherPassword, password)
+        yield* state(true)
 
-          const text = seen.join("\n") + "\n" +
-            logs.map((line) => `${line.level} ${line.message} ${JSON.stringify(line.annotations)}`).join("\n")
-          // The reasons were shown and logged (refused, timed out, WRONGPASS), only never the secrets.
-          for (const reason of ["ECONNREFUSED", "timed out", "WRONGPASS"]) assert.include(text, reason)
-          assert.deepStrictEqual(leaks(text, redis), [], text)
-        })
-      )
+        const text = seen.join("\n") + "\n" +
+          logs.map((line) => `${line.level} ${line.message} ${JSON.stringify(line.annotations)}`).join("\n")
+        // The reasons were shown and logged (refused, timed out, WRONGPASS), only never the secrets.
+        for (const reason of ["ECONNREFUSED", "timed out", "WRONGPASS"]) assert.include(text, reason)
+        assert.deepStrictEqual(leaks(text, redis), [], text)
+      })
   )
 
   live("the service: no body, header or log line shows the password or the address", () =>
     Effect.gen(function*() {
       const { port, redis, service } = yield* startService("node", {
         SG_HEALTH_EXPOSE_DETAILS: "true",
-        SG_HEALTH_PING_TIMEOUT: "300 millis",
+        SG_HEALTH_CHECK_TIMEOUT: "300 millis",
         SG_HEALTH_FAILURE_THRESHOLD: "1"
       }, { password })
       const seen: Array<string> = []

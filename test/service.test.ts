@@ -70,7 +70,7 @@ describe("examples/service", () => {
       const service = yield* spawnService({ via: "node", script }, {
         REDIS_URL: redis.url,
         SG_HEALTH_ENABLED: "false",
-        SG_HEALTH_PORT: "9090"
+        SG_HEALTH_PORT: "0"
       })
       yield* eventually(Effect.sync(service.output), (output) => output.includes("worker_started"), "30 seconds")
       assert.notInclude(service.output(), "health_server_started")

@@ -1,5 +1,6 @@
 /** The servers under test, and starting one: spawn with plain node on the server core, poll to the first 200. */
 import type * as ChildProcess from "node:child_process"
+import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Path from "node:path"
 import { captureOutput, cores, kill, spawn } from "./children.js"
@@ -77,6 +78,7 @@ export const servers: ReadonlyArray<ServerSpec> = [
     probePath: "/readyz",
     app: false
   },
+  ...before(),
   {
     name: "lightship",
     file: "lightship.mjs",
@@ -86,6 +88,25 @@ export const servers: ReadonlyArray<ServerSpec> = [
     app: false
   }
 ]
+
+/**
+ * `stargazer-before`, when BENCH_BEFORE names a checkout of the library before the redesign (installed and
+ * built): its server file is copied into that checkout's examples, where its imports resolve.
+ */
+function before(): ReadonlyArray<ServerSpec> {
+  const checkout = process.env.BENCH_BEFORE
+  if (checkout === undefined || checkout === "") return []
+  const file = Path.resolve(checkout, "examples", "_bench-stargazer-before.mjs")
+  Fs.copyFileSync(Path.join(import.meta.dirname, "..", "servers", "stargazer-before.mjs"), file)
+  return [{
+    name: "stargazer-before",
+    file,
+    description: `@stargazer/health-server before the redesign and the fast path (${checkout}), as its example ran it`,
+    packages: ["@stargazer/health-server", "effect", "@effect/platform", "@effect/platform-node", "ioredis"],
+    probePath: "/readyz",
+    app: false
+  }]
+}
 
 export const serverByName = (name: string): ServerSpec => {
   const spec = servers.find((server) => server.name === name)
@@ -134,15 +155,23 @@ export const startServer = async (spec: ServerSpec, redisUrl: string): Promise<R
     SG_HEALTH_CHECK_INTERVAL: `${health.pingIntervalMs} millis`,
     SG_HEALTH_CHECK_TIMEOUT: `${health.pingTimeoutMs / 1000} second`,
     SG_HEALTH_FAILURE_THRESHOLD: String(health.failureThreshold),
+    // stargazer-before reads the former names
+    SG_HEALTH_PING_INTERVAL: `${health.pingIntervalMs} millis`,
+    SG_HEALTH_PING_TIMEOUT: `${health.pingTimeoutMs / 1000} second`,
     // effect-app, effect-app+health
     APP_PORT: String(appPort)
   }
   const since = performance.now()
-  const child: ChildProcess.ChildProcess = spawn(cores.server, process.execPath, [Path.join(serversDir, spec.file)], {
-    cwd: serversDir,
-    env,
-    stdio: ["ignore", "pipe", "pipe"]
-  })
+  const child: ChildProcess.ChildProcess = spawn(
+    cores.server,
+    process.execPath,
+    [Path.resolve(serversDir, spec.file)],
+    {
+      cwd: serversDir,
+      env,
+      stdio: ["ignore", "pipe", "pipe"]
+    }
+  )
   const output = captureOutput(child)
   const stop = () => kill(child)
   const fail = async (why: string): Promise<never> => {

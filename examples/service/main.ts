@@ -6,8 +6,12 @@
  *
  * SIGTERM or SIGINT stops the health server, then the worker, then closes Redis, and exits 0.
  */
-import { RedisClient, Service } from "@stargazer/health-server"
-import { Duration, Effect, Layer, Schedule } from "effect"
+import { RedisClient, Runner } from "@stargazer/health-server"
+// Effect module by module: under plain Node the `effect` barrel loads every module of Effect, and start-up pays.
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 
 // The application's own work: count heartbeats in Redis every few seconds.
 const WorkerLive = Layer.scopedDiscard(
@@ -27,6 +31,6 @@ const WorkerLive = Layer.scopedDiscard(
   })
 )
 
-const MainLive = Service.withHealthServer(WorkerLive).pipe(Layer.provide(RedisClient.layerConfig()))
+const MainLive = Runner.layer(WorkerLive).pipe(Layer.provide(RedisClient.RedisClientLive))
 
-Service.runMain(MainLive)
+Runner.runMain(MainLive)

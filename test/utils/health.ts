@@ -1,9 +1,12 @@
 /**
- * Helpers shared by the suites: a scripted ping for TestClock tests, a log collector, and plain HTTP GETs.
+ * Helpers shared by the suites: a scripted check for TestClock tests, the health server built in the test's
+ * scope (on a port the system picks), a log collector, and plain HTTP GETs.
  */
+import { HttpServer } from "@effect/platform"
 import { it } from "@effect/vitest"
-import type { HealthStatus } from "@stargazer/health-server"
-import { HealthServer } from "@stargazer/health-server"
+import type { HealthStatus, RedisClient } from "@stargazer/health-server"
+import { HealthCheck, HealthServer } from "@stargazer/health-server"
+import * as HealthRouter from "@stargazer/health-server/HealthRouter"
 import { Context, Duration, Effect, Layer, Logger, LogLevel, Ref, Schedule } from "effect"
 import type { Scope } from "effect"
 
@@ -11,29 +14,56 @@ import type { Scope } from "effect"
 export const live = <A, E>(name: string, self: () => Effect.Effect<A, E, Scope.Scope>, timeout?: number) =>
   it.scopedLive(name, () => self().pipe(Logger.withMinimumLogLevel(LogLevel.None)), timeout)
 
-/** A ping that succeeds while `up` holds true and fails with `down` otherwise; counts its calls. */
-export const scriptedPing = Effect.gen(function*() {
+/** `live`, with the log lines (Debug and up) collected for the test instead of printed; see `withLogs`. */
+export const liveLogged = <A, E>(
+  name: string,
+  self: (logs: ReadonlyArray<LogLine>) => Effect.Effect<A, E, Scope.Scope>,
+  timeout?: number
+) => live(name, () => withLogs(self), timeout)
+
+/** A check that succeeds while `up` holds true and fails with `down` otherwise; counts its runs. */
+export const scriptedCheck = Effect.gen(function*() {
   const up = yield* Ref.make(true)
   const calls = yield* Ref.make(0)
-  const ping = Ref.update(calls, (n) => n + 1).pipe(
+  const check = Ref.update(calls, (n) => n + 1).pipe(
     Effect.zipRight(Ref.get(up)),
     Effect.flatMap((ok) => ok ? Effect.void : Effect.fail(new Error("down")))
   )
-  return { up, calls, ping } as const
+  return { up, calls, check } as const
 })
 
-/** The state of one check (default: the built-in `redis` check). */
+/** The check named `redis` over `check`, as `HealthServer.layer` adds it from a `RedisClient`. */
+export const redisCheck = (check: Effect.Effect<unknown, unknown>): HealthCheck.HealthCheck =>
+  HealthCheck.make({ name: HealthCheck.redisCheckName, check })
+
+/** The state of one check (default: `redis`). */
 export const checkStatus = (
-  health: HealthServer.HealthServer["Type"],
-  name = "redis"
+  health: HealthServer.HealthState,
+  name: string = HealthCheck.redisCheckName
 ): Effect.Effect<HealthStatus.CheckStatus> =>
   Effect.map(health.status, (status) => status.checks.find((check) => check.name === name)!)
 
-/** Builds `layer` in the current scope and returns the service it provides. */
+/** Builds `layer` in the current scope and returns the health server it provides. */
 export const buildHealth = <E, R>(
   layer: Layer.Layer<HealthServer.HealthServer, E, R>
-): Effect.Effect<HealthServer.HealthServer["Type"], E, R | Scope.Scope> =>
+): Effect.Effect<HealthServer.HealthServer, E, R | Scope.Scope> =>
   Effect.map(Layer.build(layer), Context.get(HealthServer.HealthServer))
+
+/** Builds `layer` (e.g. `HealthServer.layerState`) in the current scope and returns the state it provides. */
+export const buildState = <E, R>(
+  layer: Layer.Layer<HealthServer.HealthState, E, R>
+): Effect.Effect<HealthServer.HealthState, E, R | Scope.Scope> =>
+  Effect.map(Layer.build(layer), Context.get(HealthServer.HealthState))
+
+/** `HealthServer.layer` over `client`, on a port the system picks (read it from `address`), in the test's scope. */
+export const serveOn = <E>(
+  client: Layer.Layer<RedisClient.RedisClient, E>,
+  options: HealthServer.Options = {}
+) => buildHealth(HealthServer.layer({ port: 0, ...options }).pipe(Layer.provide(client)))
+
+/** Serves `HealthRouter.router` over `health` with the `HttpServer` in context (e.g. `NodeHttpServer.layerTest`). */
+export const serveRouter = (health: HealthServer.HealthState) =>
+  HttpServer.serveEffect(HealthRouter.router).pipe(Effect.provideService(HealthServer.HealthState, health))
 
 export interface LogLine {
   readonly level: string
@@ -41,7 +71,10 @@ export interface LogLine {
   readonly annotations: Record<string, unknown>
 }
 
-/** Collects every log line (Debug and up) emitted while `self` runs, including by fibers it forks. */
+/**
+ * Collects every log line (Debug and up) emitted while `self` runs, including by fibers it forks, in place of
+ * printing them.
+ */
 export const withLogs = <A, E, R>(
   self: (logs: ReadonlyArray<LogLine>) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> => {
@@ -54,9 +87,17 @@ export const withLogs = <A, E, R>(
     })
   })
   return self(logs).pipe(
-    Effect.provide(Layer.merge(Logger.add(collector), Logger.minimumLogLevel(LogLevel.Debug)))
+    Effect.provide(Layer.merge(Logger.replace(Logger.defaultLogger, collector), Logger.minimumLogLevel(LogLevel.Debug)))
   )
 }
+
+/** Each line as `[level, message, { ...the annotations of `keys` it carries }]`: what a test asserts of logs. */
+export const summarize = (logs: ReadonlyArray<LogLine>, keys: ReadonlyArray<string>) =>
+  logs.map((line) => [
+    line.level,
+    line.message,
+    Object.fromEntries(keys.filter((key) => key in line.annotations).map((key) => [key, line.annotations[key]]))
+  ])
 
 export interface Reply {
   readonly status: number
@@ -64,15 +105,24 @@ export interface Reply {
   readonly contentType: string | null
 }
 
-/** A plain GET over a real socket (undici's fetch), bounded so a hung server fails the test. */
-export const get = (port: number, path: string, host = "127.0.0.1"): Effect.Effect<Reply, Error> =>
+/**
+ * A plain GET over a real socket (undici's fetch), unbounded: for TestClock tests, where a timeout would never
+ * fire (the test's own timeout bounds them).
+ */
+export const fetchReply = (port: number, path: string, host = "127.0.0.1"): Effect.Effect<Reply, Error> =>
   Effect.tryPromise({
     try: async (signal) => {
       const response = await fetch(`http://${host}:${port}${path}`, { signal, headers: { connection: "close" } })
       return { status: response.status, body: await response.text(), contentType: response.headers.get("content-type") }
     },
     catch: (cause) => cause instanceof Error ? cause : new Error(String(cause))
-  }).pipe(Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => new Error(`GET ${path} timed out`) }))
+  })
+
+/** `fetchReply` bounded in real time, so a hung server fails the test. */
+export const get = (port: number, path: string, host = "127.0.0.1"): Effect.Effect<Reply, Error> =>
+  fetchReply(port, path, host).pipe(
+    Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => new Error(`GET ${path} timed out`) })
+  )
 
 /** Polls `read` with real time until `predicate` holds (bounded generously), and returns that value. */
 export const eventually = <A>(

@@ -5,17 +5,16 @@
  * pipelined probes for sustained load.
  */
 import { assert } from "@effect/vitest"
-import { Effect, Fiber, Option, Schedule } from "effect"
+import { Effect, Fiber, Schedule } from "effect"
 import type { Scope } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
-import { eventually, get } from "./health.js"
+import { eventually } from "./health.js"
 import type { Service } from "./process.js"
-import { spawnService } from "./process.js"
 import * as RedisServer from "./redisServer.js"
 import type { Started } from "./service.js"
-import { boundPort } from "./service.js"
+import { launch } from "./service.js"
 
 /**
  * The latency target: kubelet's default probe `timeoutSeconds` is 1, so a probe answered later than this
@@ -35,23 +34,16 @@ export const startService = (
   redis: RedisServer.Options = {}
 ): Effect.Effect<Started, Error, Scope.Scope> =>
   Effect.gen(function*() {
-    const server = yield* RedisServer.make(redis)
-    const service = yield* spawnService({ via: "node", script: "examples/service/main.ts" }, {
-      REDIS_URL: server.url,
-      SG_HEALTH_PORT: "0",
-      SG_HEALTH_PING_INTERVAL: "200 millis",
+    const started = yield* launch(yield* RedisServer.make(redis), {
+      via: "node",
+      script: "examples/service/main.ts"
+    }, {
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${gcHook}`.trim(),
       ...env
     })
-    const port = yield* boundPort(service)
-    yield* eventually(
-      Effect.option(get(port, "/readyz")),
-      (reply) => Option.isSome(reply) && reply.value.status === 200,
-      "30 seconds"
-    )
     // Warm up (JIT, pools), so that baselines and first probes measure the server, not its first requests.
-    yield* pipelined(port, 5_000, { connections: 2, depth: 50 })
-    return { service, redis: server, port }
+    yield* pipelined(started.port, 5_000, { connections: 2, depth: 50 })
+    return started
   })
 
 /** Open file descriptors of the process (sockets included). */

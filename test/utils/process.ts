@@ -41,6 +41,12 @@ const groupAlive = (pgid: number): boolean => {
  * Starts `script` with `node --import tsx` (`via: "node"`) or the project's `pnpm start` (`via: "pnpm"`, which
  * runs `examples/service/main.ts`), with `env` over the test's environment.
  */
+/** The test runner's environment without the service's own variables: a test's `env` is all it is given. */
+const inherited = (): NodeJS.ProcessEnv =>
+  Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith("SG_HEALTH_") && !name.startsWith("REDIS_"))
+  )
+
 export const spawnService = (
   options: { readonly via: "node"; readonly script: string } | { readonly via: "pnpm" },
   env: Record<string, string>
@@ -54,7 +60,7 @@ export const spawnService = (
         ChildProcess.spawn(command, args, {
           cwd: root,
           detached: true,
-          env: { ...process.env, TSX_TSCONFIG_PATH: "tsconfig.base.json", NO_COLOR: "1", ...env },
+          env: { ...inherited(), TSX_TSCONFIG_PATH: "tsconfig.base.json", NO_COLOR: "1", ...env },
           stdio: ["ignore", "pipe", "pipe"]
         })
       ),

@@ -73,23 +73,43 @@ export const request = (
     }
   )
 
-/** Opens `count` TCP connections that send nothing; the scope's release destroys those still open. */
+/**
+ * Opens `count` TCP connections that send nothing, or only `send` (e.g. the start of a request head, a stalled
+ * request), once each is connected and its bytes written; the scope's release destroys those still open.
+ */
 export const idleConnections = (
   port: number,
-  count: number
+  count: number,
+  options: { readonly send?: string } = {}
 ): Effect.Effect<{ readonly open: () => number }, Error, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.async<Array<Net.Socket>, Error>((resume) => {
       const sockets: Array<Net.Socket> = []
-      let connected = 0
+      let ready = 0
+      const counted = () => {
+        if (++ready === count) resume(Effect.succeed(sockets))
+      }
       for (let i = 0; i < count; i++) {
         const socket = Net.connect({ host: "127.0.0.1", port })
         socket.on("error", () => {})
-        socket.once("connect", () => {
-          if (++connected === count) resume(Effect.succeed(sockets))
-        })
+        socket.once("connect", () => options.send === undefined ? counted() : socket.write(options.send, counted))
         sockets.push(socket)
       }
     }),
     (sockets) => Effect.sync(() => sockets.forEach((socket) => socket.destroy()))
   ).pipe(Effect.map((sockets) => ({ open: () => sockets.filter((socket) => !socket.closed).length })))
+
+/**
+ * Opens a TCP connection to `port` and says how that went: `connected` (then closes it) or the error's code,
+ * e.g. `ECONNREFUSED` once nothing listens there. Event-driven only, so it works under TestClock too.
+ */
+export const connectOutcome = (port: number): Effect.Effect<string> =>
+  Effect.async<string>((resume) => {
+    const socket = Net.connect({ host: "127.0.0.1", port })
+    socket.once("connect", () => {
+      socket.destroy()
+      resume(Effect.succeed("connected"))
+    })
+    socket.once("error", (error: NodeJS.ErrnoException) => resume(Effect.succeed(error.code ?? error.message)))
+    return Effect.sync(() => socket.destroy())
+  })

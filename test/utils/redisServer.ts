@@ -1,8 +1,12 @@
 /**
- * Real `redis-server` processes for integration tests, each on its own free loopback port, scoped: released
- * by killing the process by its pid. Tests can kill, freeze (SIGSTOP), thaw (SIGCONT) and restart it.
+ * Real `redis-server` processes for integration tests, each on a loopback port of its own, scoped: released by
+ * killing the process by its pid. Tests can kill, freeze (SIGSTOP), thaw (SIGCONT) and restart it.
+ *
+ * A port is claimed without a race: `redis-server` itself binds a random port of a high range, and when that
+ * port is taken it says so (`Address already in use`) and exits, and another one is tried. (Finding a free
+ * port first and handing it over would leave a window in which another test could take it.)
  */
-import { Effect, Schedule } from "effect"
+import { Effect } from "effect"
 import type { Scope } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Net from "node:net"
@@ -13,22 +17,13 @@ export interface RedisServer {
   readonly pid: () => number
   /** SIGKILL, then wait until the process is gone. */
   readonly kill: Effect.Effect<void>
-  /** Start again on the same port and wait until it answers. */
+  /** Start again on the same port and wait until it accepts connections. */
   readonly restart: Effect.Effect<void>
   readonly freeze: Effect.Effect<void>
   readonly thaw: Effect.Effect<void>
   /** One command over a fresh connection (RESP inline), authenticated when a password is set. */
   readonly command: (command: string) => Effect.Effect<string>
 }
-
-/** A port nobody listens on right now (the OS picks it). */
-export const freePort: Effect.Effect<number> = Effect.async<number>((resume) => {
-  const server = Net.createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const address = server.address() as Net.AddressInfo
-    server.close(() => resume(Effect.succeed(address.port)))
-  })
-})
 
 /** End of the RESP reply starting at `offset` (simple or bulk string), or undefined while incomplete. */
 const replyEnd = (buffer: string, offset: number): number | undefined => {
@@ -70,9 +65,41 @@ export interface Options {
   readonly args?: ReadonlyArray<string>
 }
 
-const spawn = (port: number, { args = [], password }: Options) =>
-  Effect.sync(() =>
-    ChildProcess.spawn("redis-server", [
+/**
+ * Ports tried: below Linux's ephemeral range (32768-60999 by default), where the ports the system picks for
+ * `port: 0` and for outgoing connections land, so a collision is rare, and retried when it happens.
+ */
+const ports = { from: 20_000, to: 32_000 }
+const attempts = 20
+
+const random = () => ports.from + Math.floor(Math.random() * (ports.to - ports.from))
+
+const exited = (child: ChildProcess.ChildProcess): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.void)
+    child.once("exit", () => resume(Effect.void))
+  })
+
+const stop = (child: ChildProcess.ChildProcess): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    if (child.exitCode !== null || child.signalCode !== null) return Effect.void
+    child.kill("SIGCONT")
+    child.kill("SIGKILL")
+    return exited(child)
+  })
+
+/**
+ * Starts `redis-server` on `port`, handing the process to `track` at once (so the caller's scope can kill it),
+ * and waits for its own word: `Ready to accept connections`, or `Address already in use` and its exit (then
+ * `in-use`). Anything else it says before exiting, or 10 s of silence, is a defect carrying its output.
+ */
+const start = (
+  port: number,
+  { args = [], password }: Options,
+  track: (child: ChildProcess.ChildProcess) => void
+): Effect.Effect<"ready" | "in-use"> =>
+  Effect.async<"ready" | "in-use">((resume) => {
+    const child = ChildProcess.spawn("redis-server", [
       "--port",
       String(port),
       "--bind",
@@ -83,52 +110,61 @@ const spawn = (port: number, { args = [], password }: Options) =>
       "no",
       ...(password === undefined ? [] : ["--requirepass", password]),
       ...args
-    ], { stdio: "ignore" })
-  )
-
-const exited = (child: ChildProcess.ChildProcess): Effect.Effect<void> =>
-  Effect.async<void>((resume) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.void)
-    child.once("exit", () => resume(Effect.void))
+    ], { stdio: ["ignore", "pipe", "pipe"] })
+    track(child)
+    let output = ""
+    let done = false
+    const finish = (result: Effect.Effect<"ready" | "in-use">) => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      resume(result)
+    }
+    // Read it all along (a pipe nobody reads would block the server once full); keep only the start.
+    const read = (chunk: Buffer) => {
+      if (output.length < 16_384) output += chunk.toString("utf8")
+      if (output.includes("Ready to accept connections")) finish(Effect.succeed("ready"))
+    }
+    child.stdout.on("data", read)
+    child.stderr.on("data", read)
+    child.once("exit", (code, signal) =>
+      finish(
+        output.includes("Address already in use")
+          ? Effect.succeed("in-use")
+          : Effect.dieMessage(`redis-server on port ${port} exited (${code ?? signal}) before it was ready:\n${output}`)
+      ))
+    child.once("error", (error) => finish(Effect.die(error)))
+    const timer = setTimeout(
+      () => finish(Effect.dieMessage(`redis-server on port ${port} not ready after 10 s:\n${output}`)),
+      10_000
+    )
+    return Effect.sync(() => clearTimeout(timer))
   })
 
-const answers = (port: number) =>
-  rawCommand(port, "PING").pipe(
-    Effect.timeoutFail({ duration: "1 second", onTimeout: () => new Error("no answer") }),
-    Effect.retry(Schedule.spaced("20 millis").pipe(Schedule.upTo("10 seconds"))),
-    Effect.orDie
-  )
-
-/** Starts a `redis-server` on a free loopback port; the scope's release kills it by pid. */
+/** Starts a `redis-server` on a loopback port of its own; the scope's release kills it by pid. */
 export const make = (options: Options = {}): Effect.Effect<RedisServer, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const port = yield* freePort
-    let child = yield* spawn(port, options)
-    yield* Effect.addFinalizer(() =>
-      Effect.suspend(() => {
-        if (child.exitCode !== null || child.signalCode !== null) return Effect.void
-        child.kill("SIGCONT")
-        child.kill("SIGKILL")
-        return exited(child)
-      })
-    )
-    yield* answers(port)
+    let child: ChildProcess.ChildProcess | undefined
+    const track = (started: ChildProcess.ChildProcess) => child = started
+    yield* Effect.addFinalizer(() => child === undefined ? Effect.void : stop(child))
+    let port = 0
+    for (let attempt = 1; port === 0; attempt++) {
+      const candidate = random()
+      if ((yield* start(candidate, options, track)) === "ready") port = candidate
+      else if (attempt === attempts) return yield* Effect.dieMessage(`no free port after ${attempts} attempts`)
+    }
     const auth = options.password === undefined ? [] : [`AUTH ${options.password}`]
     const server: RedisServer = {
       port,
       url: `redis://127.0.0.1:${port}`,
-      pid: () => child.pid!,
-      kill: Effect.suspend(() => {
-        child.kill("SIGCONT")
-        child.kill("SIGKILL")
-        return exited(child)
-      }),
-      restart: Effect.gen(function*() {
-        child = yield* spawn(port, options)
-        yield* answers(port)
-      }),
-      freeze: Effect.sync(() => child.kill("SIGSTOP")),
-      thaw: Effect.sync(() => child.kill("SIGCONT")),
+      pid: () => child!.pid!,
+      kill: Effect.suspend(() => stop(child!)),
+      restart: Effect.flatMap(start(port, options, track), (result) =>
+        result === "ready"
+          ? Effect.void
+          : Effect.dieMessage(`redis-server cannot restart: port ${port} was taken while it was down`)),
+      freeze: Effect.sync(() => child!.kill("SIGSTOP")),
+      thaw: Effect.sync(() => child!.kill("SIGCONT")),
       command: (command) => Effect.orDie(rawCommand(port, ...auth, command))
     }
     return server

@@ -30,21 +30,21 @@ export const boundPort = (service: Service): Effect.Effect<number, Error> =>
     Effect.mapError(() => new Error(`the service did not start; output:\n${service.output()}`))
   )
 
-/** Starts the example service through `pnpm start` or `node`, waits until `/readyz` answers 200. */
-export const startService = (
-  via: "pnpm" | "node",
-  env: Record<string, string> = {},
-  options: { readonly script?: string; readonly password?: string } = {}
+/**
+ * Spawns a service against `redis`, its health server on a port the system picks (`SG_HEALTH_PORT=0`) and its
+ * checks every 200 ms, with `env` over that; reads the port from its `health_server_started` line and waits
+ * until `/readyz` answers 200.
+ */
+export const launch = (
+  redis: RedisServer.RedisServer,
+  how: Parameters<typeof spawnService>[0],
+  env: Record<string, string> = {}
 ): Effect.Effect<Started, Error, Scope.Scope> =>
   Effect.gen(function*() {
-    const redis = yield* RedisServer.make(options.password === undefined ? {} : { password: options.password })
-    const script = options.script ?? "examples/service/main.ts"
-    const service = yield* spawnService(via === "pnpm" ? { via } : { via, script }, {
-      REDIS_URL: options.password === undefined
-        ? redis.url
-        : `redis://:${options.password}@127.0.0.1:${redis.port}`,
+    const service = yield* spawnService(how, {
+      REDIS_URL: redis.url,
       SG_HEALTH_PORT: "0",
-      SG_HEALTH_PING_INTERVAL: "200 millis",
+      SG_HEALTH_CHECK_INTERVAL: "200 millis",
       ...env
     })
     const port = yield* boundPort(service)
@@ -54,6 +54,21 @@ export const startService = (
       "30 seconds"
     )
     return { service, redis, port }
+  })
+
+/** Starts the example service through `pnpm start` or `node` with a Redis of its own; see `launch`. */
+export const startService = (
+  via: "pnpm" | "node",
+  env: Record<string, string> = {},
+  options: { readonly script?: string; readonly password?: string } = {}
+): Effect.Effect<Started, Error, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { password, script = "examples/service/main.ts" } = options
+    const redis = yield* RedisServer.make(password === undefined ? {} : { password })
+    return yield* launch(redis, via === "pnpm" ? { via } : { via, script }, {
+      ...(password === undefined ? {} : { REDIS_URL: `redis://:${password}@127.0.0.1:${redis.port}` }),
+      ...env
+    })
   })
 
 /** GETs over one kept-alive connection, opened before a test signals: requests in flight on it during a drain. */

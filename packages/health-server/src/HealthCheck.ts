@@ -1,7 +1,7 @@
 /**
  * Named health checks. Each check is an Effect that succeeds when the dependency is fine; the health server
  * runs every check in its background loop (concurrently, each bounded by its own timeout, never on the probe
- * path) and keeps a per-check state with hysteresis. Redis PING is the built-in check named `redis`.
+ * path) and keeps a per-check state with hysteresis. A `RedisClient` brings the check named `redis`.
  *
  * ```ts
  * const DatabaseCheck = HealthCheck.make({
@@ -18,6 +18,8 @@
  */
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
+import * as options from "./core/options.js"
+import * as state from "./core/state.js"
 
 /**
  * A named check.
@@ -33,7 +35,7 @@ export interface HealthCheck {
    * that cannot be interrupted (uninterruptible) is not cut off by its timeout and turns the check stale.
    */
   readonly check: Effect.Effect<unknown, unknown>
-  /** Bound on each run; default: the server's `pingTimeout`. */
+  /** Bound on each run; default: the server's `checkTimeout`. */
   readonly timeout?: Duration.DurationInput | undefined
   /** Consecutive failures before the check turns unhealthy; default: the server's `failureThreshold`. */
   readonly failureThreshold?: number | undefined
@@ -50,17 +52,26 @@ export interface HealthCheck {
 export const make = (options: HealthCheck): HealthCheck => ({ ...options })
 
 /**
- * The name of the built-in Redis PING check.
+ * The name of the check a `RedisClient` adds (`/readyz/redis`).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const redisCheckName = "redis"
+export const redisCheckName: "redis" = options.redisCheckName
 
 /**
- * Whether `name` can name a check: 1 to 64 letters, digits, `-`, `_` or `.`.
+ * Facts a check reports with its outcome (e.g. a Redis Cluster's `cluster_state` and slot counts): shown in
+ * the JSON body of the probes, and in `?verbose` when details are exposed.
  *
  * @since 0.1.0
- * @category utils
+ * @category models
  */
-export const isValidName = (name: string): boolean => /^[A-Za-z0-9_.-]{1,64}$/.test(name)
+export type Details = state.Details
+
+/**
+ * A success value that reports `details`: `check: Effect.as(query, HealthCheck.details({ rows: 3 }))`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const details: (details: Details) => unknown = state.withDetails

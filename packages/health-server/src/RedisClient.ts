@@ -1,263 +1,226 @@
 /**
- * The Redis connection the health server pings: a service holding an ioredis client.
+ * The Redis connection behind the `redis` check: a service holding an ioredis client and the check.
  *
- * - `layer` / `layerConfig` create a client the library owns: built for probing (no offline queue, so a
- *   PING sent while disconnected fails at once instead of queueing), connected at acquire, closed at release.
+ * - `make` / `layer` / `layerConfig` / `RedisClientLive` create a client the library owns, for a single server,
+ *   a Redis Cluster or a Sentinel-managed primary: built for probing (no offline queue, so a command sent while
+ *   disconnected fails at once instead of queueing), connected at acquire, closed at release.
  * - `layerFromClient` wraps a client the application already owns and never closes it.
+ *
+ * The check, per topology: `PING` on a single server and through Sentinel (the client follows the primary);
+ * `CLUSTER INFO` of each primary in turn on a Cluster, failing on `cluster_state:fail` (a cluster answers
+ * `PING` while it refuses every keyed command).
  *
  * @since 0.1.0
  */
-import * as Config from "effect/Config"
+import type * as Config from "effect/Config"
+import * as ConfigModule from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
-import * as Context from "effect/Context"
-import * as Data from "effect/Data"
-import * as Duration from "effect/Duration"
+import type * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
-import type { Cluster, RedisOptions } from "ioredis"
-import { Redis } from "ioredis"
+import type * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import type { Cluster, ClusterOptions as IORedisClusterOptions, Redis, RedisOptions } from "ioredis"
+import * as environment from "./internal/environment.js"
+import * as errors from "./internal/errors.js"
+import * as internal from "./internal/redisClient.js"
 
 /**
- * The service: the ioredis client and a PING that never overlaps itself.
+ * The client, and the `redis` check (see `makeCheck`): a command that never overlaps itself (while one it sent
+ * is unanswered, it waits for that one instead of sending another, so however long Redis hangs, the check adds
+ * at most one command to each connection's queues). The health server bounds each run with its timeout. The
+ * check of a Cluster succeeds with its details (`cluster_state`, slots, nodes), shown in the probes' bodies.
  *
- * `ping` sends `PING` unless one it sent earlier is still unanswered, in which case it waits for that one
- * instead of sending another: however long Redis hangs, the health server adds at most one command to the
- * client's queues. It is unbounded; the health server bounds each wait with `pingTimeout`.
- *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RedisClient {
+  readonly client: Redis | Cluster
+  readonly check: Effect.Effect<unknown, RedisCheckError>
+}
+
+/**
  * @since 0.1.0
  * @category tags
  */
-export class RedisClient extends Context.Tag("@stargazer/health-server/RedisClient")<RedisClient, {
-  readonly client: Redis | Cluster
-  readonly ping: Effect.Effect<void, RedisPingError>
-}>() {}
+export const RedisClient: Context.Tag<RedisClient, RedisClient> = internal.RedisClientTag
 
 /**
- * A `PING` that Redis or the client rejected (`Connection is closed.`, `NOAUTH ...`, a refused connection, ...).
+ * A check that Redis or the client rejected (`Connection is closed.`, `NOAUTH ...`, `connect ECONNREFUSED`), or
+ * a Cluster that reported `cluster_state:fail` (then `details` holds what it reported). `reason` never holds
+ * the server's address or credentials.
  *
  * @since 0.1.0
  * @category errors
  */
-export class RedisPingError extends Data.TaggedError("RedisPingError")<{
-  /** What went wrong, without the server's address or credentials. */
-  readonly reason: string
-  readonly cause: unknown
-}> {
-  override get message() {
-    return `Redis PING failed: ${this.reason}`
-  }
-}
+export const RedisCheckError: typeof errors.RedisCheckError = errors.RedisCheckError
 
 /**
- * Describes an error of `client` without its address or credentials, so that it can be logged and shown in
- * probe bodies: a network error is its system call and code (`connect ECONNREFUSED`), and any host, port,
- * user name or password of the client left in a message is replaced by `[redacted]`.
+ * @since 0.1.0
+ * @category errors
  */
-const describeError = (client: Redis | Cluster, error: unknown): string => {
-  if (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === "string") {
-    const { code, syscall } = error as NodeJS.ErrnoException
-    if (syscall !== undefined) return `${syscall} ${code}`
-  }
-  let text = error instanceof Error ? error.message : String(error)
-  for (const secret of secretsOf(client)) text = text.split(secret).join("[redacted]")
-  return text
-}
-
-/** The strings of `client`'s configuration that must never be shown: credentials, then addresses. */
-const secretsOf = (client: Redis | Cluster): Array<string> => {
-  const secrets: Array<string> = []
-  const add = (
-    options: {
-      readonly host?: string | undefined
-      readonly port?: number | undefined
-      readonly username?: string | undefined
-      readonly password?: string | undefined
-    }
-  ) => {
-    for (const value of [options.password, options.username]) if (value) secrets.push(value)
-    if (options.host) {
-      secrets.push(options.port === undefined ? options.host : `${options.host}:${options.port}`, options.host)
-    }
-  }
-  if (client instanceof Redis) add(client.options)
-  else {
-    add(client.options.redisOptions ?? {})
-    for (const node of client.nodes("all")) add(node.options)
-  }
-  return secrets.sort((a, b) => b.length - a.length)
-}
+export type RedisCheckError = errors.RedisCheckError
 
 /**
- * The client could not be created: the URL is not a `redis://` or `rediss://` URL.
- *
- * The message never repeats the URL, which may hold a password.
+ * The client could not be created: the URL is not a `redis://` or `rediss://` URL (`reason: "InvalidUrl"`), or
+ * another option cannot be used (`"InvalidOption"`: two topologies, an empty node list, a port out of range).
+ * `option` names it (`cluster.nodes[1].port`); the message never repeats a URL or a password.
  *
  * @since 0.1.0
  * @category errors
  */
-export class RedisClientError extends Data.TaggedError("RedisClientError")<{
-  readonly reason: "InvalidUrl"
-  readonly cause?: unknown
-}> {
-  override get message() {
-    return "Invalid Redis URL: expected redis://[user:password@]host[:port][/db] or rediss://..."
-  }
+export const RedisClientError: typeof errors.RedisClientError = errors.RedisClientError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type RedisClientError = errors.RedisClientError
+
+/**
+ * A node of a Redis Cluster, or a sentinel.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NodeAddress {
+  readonly host: string
+  /** 1 to 65535. */
+  readonly port: number
 }
 
 /**
- * Options of a client the library owns.
+ * A Redis Cluster: the nodes to start from (any of them; the client learns the others).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClusterOptions {
+  readonly nodes: ReadonlyArray<NodeAddress>
+  /** Further ioredis `Cluster` options (`natMap`, `dnsLookup`, ...), applied over the library's. */
+  readonly clusterOptions?: Omit<IORedisClusterOptions, "redisOptions"> | undefined
+}
+
+/**
+ * A primary that Sentinel manages: the sentinels to ask, and the name they monitor it under.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SentinelOptions {
+  readonly sentinels: ReadonlyArray<NodeAddress>
+  /** Default `mymaster`. */
+  readonly name?: string | undefined
+}
+
+/**
+ * Options of a client the library owns. Give one topology: `url` (a single server; the default when none is
+ * given), `cluster` or `sentinel`.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Options {
-  /** Default `redis://127.0.0.1:6379`. */
+  /** A single server; default `redis://127.0.0.1:6379`. */
   readonly url?: Redacted.Redacted | string | undefined
+  /**
+   * A Redis Cluster. The client fetches the slots again every 5 seconds (`slotsRefreshInterval`), and the check
+   * asks each primary in turn.
+   */
+  readonly cluster?: ClusterOptions | undefined
+  /**
+   * A Sentinel-managed primary. The client uses ioredis' failover detector (a subscription to `+switch-master`
+   * on each sentinel) and is connected again if ioredis gives it up during a failover.
+   */
+  readonly sentinel?: SentinelOptions | undefined
+  /**
+   * The password of the Redis servers (not of the sentinels: `redisOptions.sentinelPassword`). For a single
+   * server, used only when the URL holds none.
+   */
+  readonly password?: Redacted.Redacted | string | undefined
   /** Bound on the connection awaited at acquire; default `5 seconds`. */
   readonly connectTimeout?: Duration.DurationInput | undefined
-  /** Bound on `QUIT` at release before the socket is dropped; default `1 second`. */
+  /** Bound on `QUIT` at release before the sockets are dropped; default `1 second` (Sentinel: dropped at once). */
   readonly closeTimeout?: Duration.DurationInput | undefined
-  /** Further ioredis options, applied over the library's. */
+  /** Further ioredis options (for a Cluster: of each node), applied over the library's. */
   readonly redisOptions?: RedisOptions | undefined
 }
 
 /**
- * Whether `url` is a URL ioredis can connect to (`redis:` or `rediss:`).
- *
- * @since 0.1.0
- * @category utils
- */
-export const isRedisUrl = (url: string): boolean => {
-  if (!URL.canParse(url)) return false
-  const protocol = new URL(url).protocol
-  return protocol === "redis:" || protocol === "rediss:"
-}
-
-/**
- * A `PING` on `client` that never overlaps itself: while one it sent is unanswered, it waits for that one
- * instead of sending another, so a hung Redis cannot pile PINGs up in the client's queues. Make it once per
- * client and reuse it, e.g. as an application check on a second Redis:
- * `HealthCheck.make({ name: "sessions", check: RedisClient.makePing(sessions) })`.
+ * A `PING` on `client` that never overlaps itself. Make it once per client and reuse it, e.g. as an
+ * application check on a second Redis: `HealthCheck.make({ name: "sessions", check: RedisClient.makePing(c) })`.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const makePing = (
-  client: Redis | Cluster,
-  connectionError: () => Error | undefined = () => undefined
-): Effect.Effect<void, RedisPingError> => {
-  let inFlight: Promise<unknown> | undefined
-  return Effect.tryPromise({
-    try: () => {
-      if (inFlight === undefined) {
-        const sent = client.ping()
-        const settle = () => {
-          if (inFlight === sent) inFlight = undefined
-        }
-        sent.then(settle, settle)
-        inFlight = sent
-      }
-      return inFlight
-    },
-    // A PING refused because the connection is not up says only that; the connection's own error says why.
-    catch: (error) => {
-      const cause = client.status === "ready" ? error : connectionError() ?? error
-      return new RedisPingError({ reason: describeError(client, cause), cause })
-    }
-  }).pipe(Effect.asVoid)
-}
+export const makePing: (client: Redis | Cluster) => Effect.Effect<void, RedisCheckError> = internal.makePing
 
 /**
- * Wraps a client the application owns. The layer never connects, quits or disconnects it; the health server
- * only sends `PING`, one at a time, however the client is configured.
+ * The check the library runs on `client` as `redis`: `PING` on a `Redis` (a single server, or through
+ * Sentinel, following the client), `CLUSTER INFO` on a `Cluster`. On a Cluster each run asks the next primary
+ * in turn and fails on `cluster_state:fail` or when that primary cannot be reached; it succeeds with the
+ * cluster's details. A Cluster whose pool has lost a primary (ioredis drops a node whose connection ends) is
+ * asked to fetch its slots again. Make it once per client and reuse it, e.g. for the `redis` check of
+ * `HealthRouter` users: `HealthCheck.make({ name: HealthCheck.redisCheckName, check: RedisClient.makeCheck(c) })`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeCheck: (client: Redis | Cluster) => Effect.Effect<unknown, RedisCheckError> = internal.makeCheck
+
+/**
+ * Creates a client the library owns in the current scope: offline queue off, one retry per command, and
+ * reconnection with ioredis' default back-off. It connects and waits up to `connectTimeout`; a Redis that is
+ * down then is logged at `Warning` (`redis_connect_failed`) and left to the reconnection (the check reports
+ * it). Closing the scope sends `QUIT` (to every node of a Cluster), bounded by `closeTimeout`, then drops the
+ * sockets; a Sentinel client is disconnected at once, its subscriptions to the sentinels with it. Fails with
+ * `RedisClientError` when the options cannot be used.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: (options?: Options) => Effect.Effect<RedisClient, RedisClientError, Scope.Scope> = internal.make
+
+/**
+ * `make` as a layer.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerFromClient = (client: Redis | Cluster): Layer.Layer<RedisClient> =>
-  Layer.sync(RedisClient, () => RedisClient.of({ client, ping: makePing(client) }))
+export const layer: (options?: Options) => Layer.Layer<RedisClient, RedisClientError> = internal.layer
 
 /**
- * Creates a client the library owns, built for probing: offline queue off, one retry per command, and
- * reconnection with ioredis' default back-off. Acquiring it connects and waits up to `connectTimeout`; a
- * Redis that is down then is logged at `Warning` and left to the reconnection (the health server reports
- * it). Releasing it sends `QUIT`, bounded by `closeTimeout`, then drops the socket.
- *
- * Fails with `RedisClientError` if the URL is not a Redis URL.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layer = (options: Options = {}): Layer.Layer<RedisClient, RedisClientError> =>
-  Layer.scoped(
-    RedisClient,
-    Effect.gen(function*() {
-      const url = options.url === undefined
-        ? "redis://127.0.0.1:6379"
-        : Redacted.isRedacted(options.url)
-        ? Redacted.value(options.url)
-        : options.url
-      if (!isRedisUrl(url)) {
-        return yield* new RedisClientError({ reason: "InvalidUrl" })
-      }
-      const connectTimeout = Duration.decode(options.connectTimeout ?? "5 seconds")
-      let connectionError: Error | undefined
-      const client = yield* Effect.acquireRelease(
-        Effect.sync(() => {
-          const client = new Redis(url, {
-            lazyConnect: true,
-            enableOfflineQueue: false,
-            maxRetriesPerRequest: 1,
-            connectTimeout: Duration.toMillis(connectTimeout),
-            ...options.redisOptions
-          })
-          // ioredis emits "error" once per failed (re)connection attempt; without a listener it prints them.
-          client.on("error", (error: Error) => connectionError = error)
-          client.on("ready", () => connectionError = undefined)
-          return client
-        }),
-        (client) =>
-          Effect.tryPromise(() => client.quit()).pipe(
-            Effect.timeout(options.closeTimeout ?? "1 second"),
-            Effect.ignore,
-            Effect.ensuring(Effect.sync(() => client.disconnect()))
-          )
-      )
-      yield* Effect.tryPromise(() => client.connect()).pipe(
-        Effect.timeout(connectTimeout),
-        Effect.catchAll((error) =>
-          Effect.logWarning("redis_connect_failed").pipe(
-            Effect.annotateLogs({
-              package: "@stargazer/health-server",
-              // The connection's own error (ECONNREFUSED, WRONGPASS, ...) says more than the rejected promise.
-              reason: describeError(
-                client,
-                connectionError ?? (error._tag === "UnknownException" ? error.error : error)
-              )
-            })
-          )
-        )
-      )
-      return RedisClient.of({ client, ping: makePing(client, () => connectionError) })
-    })
-  )
-
-/**
- * `layer` with its options read from `Config`. By default the URL is the redacted `REDIS_URL`
- * (default `redis://127.0.0.1:6379`), validated so that a bad value names the variable.
+ * `layer` with its options read from `Config`.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerConfig = (
-  config: Config.Config.Wrap<Options> = {
-    url: Config.redacted(
-      Config.string("REDIS_URL").pipe(
-        Config.validate({ message: "Expected a redis:// or rediss:// URL", validation: isRedisUrl }),
-        Config.withDefault("redis://127.0.0.1:6379")
-      )
-    )
-  }
+  config: Config.Config.Wrap<Options>
 ): Layer.Layer<RedisClient, RedisClientError | ConfigError.ConfigError> =>
-  Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))
+  Layer.unwrapEffect(Effect.map(ConfigModule.unwrap(config), internal.layer))
+
+/**
+ * Wraps a client the application owns. The layer never connects, quits or disconnects it; the check
+ * (`makeCheck`) sends one command at a time, however the client is configured: `PING` on a `Redis` (through
+ * Sentinel, wherever the application's client is connected), `CLUSTER INFO` on a `Cluster`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFromClient = (client: Redis | Cluster): Layer.Layer<RedisClient> =>
+  Layer.sync(RedisClient, () => internal.fromClient(client))
+
+/**
+ * The application-ready client, from the environment: `REDIS_URL` (a single server, redacted; default
+ * `redis://127.0.0.1:6379`), or `REDIS_CLUSTER_NODES` (a comma list of `host:port`: a Cluster), or
+ * `REDIS_SENTINELS` (a comma list of `host:port`) with `REDIS_SENTINEL_NAME` (default `mymaster`); and
+ * `REDIS_PASSWORD` (redacted). More than one topology, an empty or unparsable list or a port out of range fails
+ * with a `ConfigError` naming the variable.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const RedisClientLive: Layer.Layer<RedisClient, RedisClientError | ConfigError.ConfigError> =
+  environment.RedisClientLive

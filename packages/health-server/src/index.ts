@@ -25,7 +25,7 @@ export * as RedisClient from "./RedisClient.js"
 /**
  * @since 0.1.0
  */
-export * as Service from "./Service.js"
+export * as Runner from "./Runner.js"
 
 /**
  * The application-ready health server, configured from `SG_HEALTH_*`; see `HealthServer.HealthServerLive`.

@@ -1,0 +1,29 @@
+/**
+ * The runner's layer: the health server attached to an application's layers, from the environment.
+ *
+ * @internal
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as HealthCheck from "../HealthCheck.js"
+import * as environment from "./environment.js"
+import * as RunMain from "./runMain.js"
+
+/** @internal */
+export const layer = <A, E, R>(
+  app: Layer.Layer<A, E, R>,
+  options: { readonly checks?: ReadonlyArray<HealthCheck.HealthCheck> | undefined } = {}
+) =>
+  Layer.unwrapEffect(Effect.gen(function*() {
+    if (!(yield* environment.enabled)) return app
+    const config = yield* environment.healthConfig
+    const metrics = yield* environment.metricsEnabled
+    return environment.fromEnvironment({ ...config, checks: options.checks }, metrics).pipe(
+      Layer.map(() => Context.empty()),
+      Layer.provideMerge(app)
+    )
+  }))
+
+/** @internal */
+export const runMain = <A, E>(app: Layer.Layer<A, E>): void => RunMain.runMain(app, environment.shutdownConfig)
