@@ -56,24 +56,39 @@ const byPath = new Map(endpoints.map((endpoint) => [endpoint.path, endpoint]))
  * Counts requests per connection in this turn. Past the limit, the connection is ended once the answers
  * already written are flushed, and its further requests are ignored.
  */
+const turnKey = Symbol("@stargazer/health-server/turn")
+const countKey = Symbol("@stargazer/health-server/count")
+const cutKey = Symbol("@stargazer/health-server/cut")
+
+interface Counted {
+  [turnKey]?: number
+  [countKey]?: number
+  [cutKey]?: boolean
+}
+
 const makeGuard = () => {
-  let counts = new WeakMap<Net.Socket, number>()
-  const cut = new WeakSet<Net.Socket>()
-  let resetScheduled = false
-  const reset = () => {
-    counts = new WeakMap()
-    resetScheduled = false
+  // The count lives on the socket, tagged with the turn it counts: no map, no allocation per request.
+  let turn = 0
+  let nextScheduled = false
+  const next = () => {
+    turn++
+    nextScheduled = false
   }
-  return (socket: Net.Socket): boolean => {
-    if (cut.has(socket)) return true
-    const count = (counts.get(socket) ?? 0) + 1
-    counts.set(socket, count)
-    if (!resetScheduled) {
-      resetScheduled = true
-      setImmediate(reset)
+  return (socket: Net.Socket & Counted): boolean => {
+    if (socket[cutKey] === true) return true
+    if (!nextScheduled) {
+      nextScheduled = true
+      setImmediate(next)
     }
+    if (socket[turnKey] !== turn) {
+      socket[turnKey] = turn
+      socket[countKey] = 1
+      return false
+    }
+    const count = socket[countKey]! + 1
+    socket[countKey] = count
     if (count <= pipelineLimit) return false
-    cut.add(socket)
+    socket[cutKey] = true
     socket.end()
     socket.once("finish", () => socket.destroy())
     return true
