@@ -41,7 +41,7 @@ export const servers: ReadonlyArray<ServerSpec> = [
     name: "stargazer",
     file: "stargazer.mjs",
     description:
-      "@stargazer/health-server standalone (HealthServerLive over the RedisClient from REDIS_URL), from dist",
+      "@stargazer/health-server standalone as examples/service runs it (Runner over the RedisClient from REDIS_URL), from dist",
     packages: ["@stargazer/health-server", "effect", "@effect/platform", "@effect/platform-node", "ioredis"],
     probePath: "/readyz",
     app: false
