@@ -27,6 +27,7 @@ import {
   startService
 } from "./utils/hostile.js"
 import type { Pipelined } from "./utils/hostile.js"
+import type { Service } from "./utils/process.js"
 import { exchange, statuses } from "./utils/raw.js"
 
 /** What a probe looks like once the attack is over. */
@@ -36,6 +37,36 @@ const assertProbesAnswer = (port: number) =>
       const reply = yield* get(port, path)
       assert.deepStrictEqual([reply.status, reply.body], [200, body], path)
     }
+  })
+
+/**
+ * Runs `round` twice, each checked and followed by the process's descriptors back to their count before it;
+ * memory must not grow from the first to the second (`limits`, in bytes).
+ */
+const twoRounds = <A>(
+  service: Service,
+  fds: number,
+  round: Effect.Effect<A, Error>,
+  check: (result: A) => void,
+  limits: { readonly heap: number; readonly rss: number },
+  label: string
+) =>
+  Effect.gen(function*() {
+    check(yield* round)
+    yield* fdsBackTo(service.pid, fds)
+    const first = yield* memory(service)
+    check(yield* round)
+    yield* fdsBackTo(service.pid, fds)
+    const second = yield* memory(service)
+    yield* assertNoGrowth(service, first, second, limits, `${label} round 2`)
+  })
+
+/** How a case ends: the prober kept its target throughout, the probes answer, nothing was logged at ERROR. */
+const settled = (probes: { readonly check: Effect.Effect<unknown, Error> }, port: number, service: Service) =>
+  Effect.gen(function*() {
+    yield* probes.check
+    yield* assertProbesAnswer(port)
+    assertQuiet(service)
   })
 
 /** A stack frame (`at f (file:1:2)`), a source path or a Node internal: nothing of the kind belongs in a reply. */
@@ -312,19 +343,10 @@ describe.concurrent("hostile HTTP", () => {
           }
         }
 
-        check(yield* round)
-        yield* fdsBackTo(service.pid, fds)
-        const first = yield* memory(service)
-        check(yield* round)
-        yield* fdsBackTo(service.pid, fds)
-        const second = yield* memory(service)
         // 1,000 connections a round: a leak of 1 KB each (less than a socket object with its parser) is 1 MB of
         // heap. Measured: under 0.3 MB either way, and VmRSS within 4 MB.
-        yield* assertNoGrowth(service, first, second, { heap: 1_000_000, rss: 8 * 1024 * 1024 }, "slowloris round 2")
-
-        yield* probes.check
-        yield* assertProbesAnswer(port)
-        assertQuiet(service)
+        yield* twoRounds(service, fds, round, check, { heap: 1_000_000, rss: 8 * 1024 * 1024 }, "slowloris")
+        yield* settled(probes, port, service)
       }),
     120_000
   )
@@ -390,19 +412,10 @@ describe.concurrent("hostile HTTP", () => {
           }
         }
 
-        check(yield* round)
-        yield* fdsBackTo(service.pid, fds)
-        const first = yield* memory(service)
-        check(yield* round)
-        yield* fdsBackTo(service.pid, fds)
-        const second = yield* memory(service)
         // 2,000 connections a round: a leak of 1 KB each (less than a socket object with its parser) is 2 MB of
         // heap. Measured: under 0.3 MB of heap and 2 MB of VmRSS between rounds.
-        yield* assertNoGrowth(service, first, second, { heap: 2_000_000, rss: 8 * 1024 * 1024 }, "flood round 2")
-
-        yield* probes.check
-        yield* assertProbesAnswer(port)
-        assertQuiet(service)
+        yield* twoRounds(service, fds, round, check, { heap: 2_000_000, rss: 8 * 1024 * 1024 }, "flood")
+        yield* settled(probes, port, service)
       }),
     180_000
   )

@@ -13,6 +13,7 @@
  */
 import { assert, describe } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
+import type { Scope } from "effect"
 import { eventually, get, live } from "./utils/health.js"
 import type { Answer } from "./utils/hostile.js"
 import { errorsIn, prober, startService } from "./utils/hostile.js"
@@ -88,17 +89,33 @@ const probedThrough = ({ answers }: { readonly answers: ReadonlyArray<Answer> })
 const info = (admin: RedisAdmin.Admin, section: string, pattern: RegExp) =>
   admin.send(`INFO ${section}`).pipe(Effect.map((text) => Number(pattern.exec(text)?.[1] ?? 0)), Effect.orDie)
 
+/**
+ * One case: the service and its own redis-server, a prober throughout, `body` (the fault), then what every
+ * case must end with: the prober saw readiness fail, and the service is still serving and drains on SIGTERM.
+ */
+const fault = (
+  title: string,
+  options: Parameters<typeof startService>[1],
+  body: (started: Started) => Effect.Effect<void, Error, Scope.Scope>
+) =>
+  live(title, () =>
+    Effect.gen(function*() {
+      const started = yield* startService(env, options)
+      const probes = yield* prober(started.port, expected)
+      yield* body(started)
+      yield* probedThrough(yield* probes.check)
+      yield* stillServing(started)
+    }), 90_000)
+
 // Two groups one after the other (sibling concurrent suites would all run at once), three side by side in each.
 describe("Redis hangs", () => {
   describe.concurrent("each against its own service and redis-server", () => {
-    live(
+    fault(
       "CLIENT PAUSE ALL: readiness 503 within threshold × (interval + timeout), 200 once the pause ends",
-      () =>
+      undefined,
+      ({ port, redis }) =>
         Effect.gen(function*() {
-          const started = yield* startService(env)
-          const { port, redis } = started
           const admin = yield* RedisAdmin.connect(redis.port)
-          const probes = yield* prober(port, expected)
           const pings = yield* RedisAdmin.calls(admin, "ping")
 
           const [detected] = yield* unreadyAfter(port, admin.send("CLIENT PAUSE 6000 ALL"))
@@ -107,47 +124,33 @@ describe("Redis hangs", () => {
           // that waited through it. One PING waited, none queued behind it (and one may have run before it began).
           assert.isAtMost((yield* RedisAdmin.calls(admin, "ping")) - pings, 2)
           yield* readyAgain(port)
-
-          yield* probedThrough(yield* probes.check)
-          yield* stillServing(started)
-        }),
-      90_000
+        })
     )
 
-    live(
-      "DEBUG SLEEP: readiness 503 within threshold × (interval + timeout), 200 once Redis wakes",
-      () =>
-        Effect.gen(function*() {
-          const started = yield* startService(env, { args: ["--enable-debug-command", "local"] })
-          const { port, redis } = started
-          const admin = yield* RedisAdmin.connect(redis.port)
-          const probes = yield* prober(port, expected)
-          const pings = yield* RedisAdmin.calls(admin, "ping")
+    fault("DEBUG SLEEP: readiness 503 within threshold × (interval + timeout), 200 once Redis wakes", {
+      args: ["--enable-debug-command", "local"]
+    }, ({ port, redis }) =>
+      Effect.gen(function*() {
+        const admin = yield* RedisAdmin.connect(redis.port)
+        const pings = yield* RedisAdmin.calls(admin, "ping")
 
-          const [detected, sleeping] = yield* unreadyAfter(
-            port,
-            Effect.fork(RedisServer.rawCommand(redis.port, "DEBUG SLEEP 6"))
-          )
-          assert.isAtMost(detected, hangBound + slack)
-          // Answered once Redis wakes, after the service's PING that waited through the sleep: no burst.
-          assert.isAtMost((yield* RedisAdmin.calls(admin, "ping")) - pings, 2)
-          assert.strictEqual(yield* Fiber.join(sleeping), "+OK\r\n")
-          yield* readyAgain(port)
+        const [detected, sleeping] = yield* unreadyAfter(
+          port,
+          Effect.fork(RedisServer.rawCommand(redis.port, "DEBUG SLEEP 6"))
+        )
+        assert.isAtMost(detected, hangBound + slack)
+        // Answered once Redis wakes, after the service's PING that waited through the sleep: no burst.
+        assert.isAtMost((yield* RedisAdmin.calls(admin, "ping")) - pings, 2)
+        assert.strictEqual(yield* Fiber.join(sleeping), "+OK\r\n")
+        yield* readyAgain(port)
+      }))
 
-          yield* probedThrough(yield* probes.check)
-          yield* stillServing(started)
-        }),
-      90_000
-    )
-
-    live(
+    fault(
       "SIGSTOP: readiness 503 within threshold × (interval + timeout); SIGCONT: 200, and no burst of PINGs",
-      () =>
+      undefined,
+      ({ port, redis }) =>
         Effect.gen(function*() {
-          const started = yield* startService(env)
-          const { port, redis } = started
           const admin = yield* RedisAdmin.connect(redis.port)
-          const probes = yield* prober(port, expected)
           const pings = yield* RedisAdmin.calls(admin, "ping")
 
           const [detected] = yield* unreadyAfter(port, redis.freeze).pipe(Effect.tapError(() => redis.thaw))
@@ -159,25 +162,19 @@ describe("Redis hangs", () => {
           const burst = (yield* RedisAdmin.calls(admin, "ping")) - pings
           assert.isAtMost(burst, 2, `${burst} PINGs ran when Redis resumed`)
           yield* readyAgain(port)
-
-          yield* probedThrough(yield* probes.check)
-          yield* stillServing(started)
-        }),
-      90_000
+        })
     )
   })
 })
 
 describe("Redis refuses the service", () => {
   describe.concurrent("each against its own service and redis-server", () => {
-    live(
+    fault(
       "out of client slots (maxclients, then CLIENT KILL): readiness 503 within about threshold × interval",
-      () =>
+      undefined,
+      ({ port, redis }) =>
         Effect.gen(function*() {
-          const started = yield* startService(env)
-          const { port, redis } = started
           const admin = yield* RedisAdmin.connect(redis.port)
-          const probes = yield* prober(port, expected)
 
           // Down to the connections that stay in use: one slot, held by this connection. The service, cut off,
           // finds every slot taken when it reconnects.
@@ -194,21 +191,15 @@ describe("Redis refuses the service", () => {
 
           yield* admin.send("CONFIG SET maxclients 10000")
           yield* readyAgain(port)
-
-          yield* probedThrough(yield* probes.check)
-          yield* stillServing(started)
-        }),
-      90_000
+        })
     )
 
-    live(
+    fault(
       "authentication lost (requirepass, then CLIENT KILL): readiness 503 within about threshold × interval",
-      () =>
+      undefined,
+      ({ port, redis }) =>
         Effect.gen(function*() {
-          const started = yield* startService(env)
-          const { port, redis } = started
           const admin = yield* RedisAdmin.connect(redis.port)
-          const probes = yield* prober(port, expected)
 
           // This connection stays authenticated; the service's, cut, comes back without a password.
           yield* admin.send("CONFIG SET requirepass hostile-secret")
@@ -226,21 +217,14 @@ describe("Redis refuses the service", () => {
           const authenticated = yield* RedisAdmin.connect(redis.port, "hostile-secret")
           yield* authenticated.send("CONFIG SET requirepass \"\"")
           yield* readyAgain(port)
-
-          yield* probedThrough(yield* probes.check)
-          yield* stillServing(started)
-        }),
-      90_000
+        })
     )
 
-    live(
+    fault(
       "killed (SIGKILL) and restarted: readiness 503 within about threshold × interval, 200 once it is back",
-      () =>
+      undefined,
+      ({ port, redis }) =>
         Effect.gen(function*() {
-          const started = yield* startService(env)
-          const { port, redis } = started
-          const probes = yield* prober(port, expected)
-
           const [detected] = yield* unreadyAfter(port, redis.kill)
           assert.isAtMost(detected, refusedBound + slack)
           // Down for a while (ioredis backs off to 2 s between attempts): ten more runs fail, still not ready,
@@ -250,11 +234,7 @@ describe("Redis refuses the service", () => {
 
           yield* redis.restart
           yield* readyAgain(port)
-
-          yield* probedThrough(yield* probes.check)
-          yield* stillServing(started)
-        }),
-      90_000
+        })
     )
   })
 })
