@@ -112,7 +112,7 @@ describe("Prometheus endpoint", () => {
   )
 
   live(
-    "the core entry point and HealthServerLive load OpenTelemetry only with SG_HEALTH_METRICS=true",
+    "HealthServerLive loads OpenTelemetry only with SG_HEALTH_METRICS=true, and the router only when a request needs it",
     () =>
       Effect.gen(function*() {
         const redis = yield* RedisServer.make()
@@ -146,14 +146,19 @@ describe("Prometheus endpoint", () => {
               ))
           })
         const otel = (urls: ReadonlyArray<string>) => urls.filter((url) => url.includes("opentelemetry"))
-        const [without, withMetrics] = yield* Effect.all(
-          [loadedWith({}), loadedWith({ SG_HEALTH_METRICS: "true" })],
+        const [without, withMetrics, plainOnly] = yield* Effect.all(
+          [loadedWith({}), loadedWith({ SG_HEALTH_METRICS: "true" }), loadedWith({ PROBE_PATHS: "/readyz,/healthz" })],
           { concurrency: 2 }
         )
         assert.isTrue(without.some((url) => url.includes("/effect/dist/")), "Effect is among the modules loaded")
         assert.isTrue(without.some((url) => url.includes("/internal/routes")), "so is the router, for ?verbose")
         assert.deepStrictEqual(otel(without), [])
         assert.isNotEmpty(otel(withMetrics), "the same recording sees OpenTelemetry when it is used")
+        // Plain probes only: the fast path answers them, and the router and its HTTP stack are never loaded.
+        assert.deepStrictEqual(
+          plainOnly.filter((url) => url.includes("/internal/routes") || url.includes("@effect/platform-node")),
+          []
+        )
       }),
     60_000
   )
