@@ -53,8 +53,8 @@ export const write = (request: Http.IncomingMessage, response: Http.ServerRespon
 const byPath = new Map(endpoints.map((endpoint) => [endpoint.path, endpoint]))
 
 /**
- * Counts requests per connection in this turn. Past the limit, the connection is ended once the answers
- * already written are flushed, and its further requests are ignored.
+ * Counts requests per connection in this turn: `false` within the limit; `"last"` for the first request past
+ * it (answered, then the connection closes); `true` for the ones after it (ignored).
  */
 const turnKey = Symbol("@stargazer/health-server/turn")
 const countKey = Symbol("@stargazer/health-server/count")
@@ -74,7 +74,7 @@ const makeGuard = () => {
     turn++
     nextScheduled = false
   }
-  return (socket: Net.Socket & Counted): boolean => {
+  return (socket: Net.Socket & Counted): boolean | "last" => {
     if (socket[cutKey] === true) return true
     if (!nextScheduled) {
       nextScheduled = true
@@ -88,10 +88,9 @@ const makeGuard = () => {
     const count = socket[countKey]! + 1
     socket[countKey] = count
     if (count <= pipelineLimit) return false
+    // This one is answered with `Connection: close`: Node writes the queued answers in order, then closes.
     socket[cutKey] = true
-    socket.end()
-    socket.once("finish", () => socket.destroy())
-    return true
+    return "last"
   }
 }
 
@@ -106,7 +105,9 @@ export const listener = (
 ): Listener => {
   const overPipelined = makeGuard()
   return (request, response) => {
-    if (overPipelined(request.socket)) return
+    const over = overPipelined(request.socket)
+    if (over === true) return
+    if (over === "last") response.shouldKeepAlive = false
     const endpoint = request.method === "GET" || request.method === "HEAD" ? byPath.get(request.url!) : undefined
     const accept = request.headers.accept
     if (endpoint !== undefined && (accept === undefined || accept === "*/*")) {

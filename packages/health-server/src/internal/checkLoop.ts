@@ -119,7 +119,8 @@ const run = (checks: ReadonlyArray<Check>, state: State): Effect.Effect<void> =>
 export const start = (checks: ReadonlyArray<Check>, state: State): Effect.Effect<Effect.Effect<void>> =>
   Effect.gen(function*() {
     // Not forkScoped: its release would wait on the loop without bound.
-    const fiber = yield* Effect.forkDaemon(run(checks, state))
+    // Interruptible even when started inside an uninterruptible acquire (a fork inherits that).
+    const fiber = yield* Effect.forkDaemon(Effect.interruptible(run(checks, state)))
     const bound = Duration.millis(Math.max(1_000, ...checks.map((check) => check.settings.timeoutMillis)))
     return yield* Effect.once(
       Fiber.interruptFork(fiber).pipe(

@@ -32,8 +32,8 @@ export const makeState = (
     const { checks, settings } = yield* Options.resolve(options)
     const state = yield* State.make(settings)
     const service = yield* toService(state)
-    const stopLoop = yield* CheckLoop.start(checks, state)
-    yield* Effect.addFinalizer(() => stopLoop)
+    // Forked and its stop registered in one uninterruptible step: an interrupted start leaves no loop behind.
+    yield* Effect.acquireRelease(CheckLoop.start(checks, state), (stopLoop) => stopLoop)
     return service
   })
 
@@ -56,7 +56,7 @@ export const make = (
       port: options.port ?? defaults.port
     })
     const service = yield* toService(state, { address })
-    const stopLoop = yield* CheckLoop.start(checks, state)
+    const stopLoop = yield* Effect.acquireRelease(CheckLoop.start(checks, state), (stopLoop) => stopLoop)
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
         yield* state.drain.pipe(Effect.annotateLogs({ shutdownDelay: Duration.format(shutdownDelay) }))

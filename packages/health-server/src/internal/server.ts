@@ -13,6 +13,7 @@ import * as FastPath from "../core/fastPath.js"
 import * as Responses from "../core/responses.js"
 import type * as HealthServer from "../HealthServer.js"
 import { HealthServerError } from "./errors.js"
+import { annotate } from "./log.js"
 import * as Metrics from "./metrics.js"
 import { isMetricsPath, MetricsEndpoint } from "./metricsEndpoint.js"
 import { HealthState, toService } from "./service.js"
@@ -35,6 +36,26 @@ const makeRoute = (state: State): Effect.Effect<Listener> =>
       Effect.provideServiceEffect(HealthState, toService(state))
     )
   })
+
+/** The answer to `request` from the core alone, for when the router cannot be loaded. */
+const routeWithoutRouter = (request: Http.IncomingMessage, state: State): Responses.Answer => {
+  const url = request.url!
+  const path = url.split("?")[0]
+  for (const endpoint of Responses.endpoints) {
+    const check = path.startsWith(`${endpoint.path}/`) && endpoint.perCheck
+      ? path.slice(endpoint.path.length + 1)
+      : undefined
+    if (path !== endpoint.path && check === undefined) continue
+    return Responses.answer(
+      endpoint,
+      check,
+      { method: request.method ?? "GET", url, accept: request.headers.accept },
+      state.current(),
+      state.settings
+    )
+  }
+  return Responses.notFound
+}
 
 /** The bound socket. @internal */
 export interface Listening {
@@ -67,11 +88,19 @@ export const listen = (
           else FastPath.write(request, response, Responses.methodNotAllowed)
           return
         }
-        route ??= Runtime.runPromise(runtime, makeRoute(state))
-        route.then(
-          (listener) => listener(request, response),
-          () => FastPath.write(request, response, Responses.unavailable)
-        )
+        if (route === undefined) {
+          route = Runtime.runPromise(runtime, makeRoute(state))
+          // A router that failed to load is logged and loaded again by the next request that needs it.
+          route.catch((cause) => {
+            route = undefined
+            Runtime.runFork(runtime, Effect.logError("health_router_load_failed", cause).pipe(annotate))
+          })
+        }
+        route.then((listener) => listener(request, response)).catch(() => {
+          // Without the router: the same answers, from the core, for the probe paths; 404 for anything else.
+          if (!response.headersSent) FastPath.write(request, response, routeWithoutRouter(request, state))
+          else response.destroy()
+        })
       }, Metrics.countRequest)
     )
     const close = Effect.sync(() => {

@@ -121,7 +121,7 @@ export const make = (settings: Settings): Effect.Effect<State> =>
         checks[index] = after
         const next = Core.derive({ ...current, checks }, gates)
         return set(next, Effect.zipRight(logTransition(before, after, next), logStarted(current, next)))
-      }).pipe(annotate)
+      }).pipe(Effect.uninterruptible, annotate)
 
     const setFlag = (flag: "markedNotReady" | "draining", value: boolean, message: string) =>
       Effect.suspend(() => {
@@ -129,7 +129,7 @@ export const make = (settings: Settings): Effect.Effect<State> =>
         const next = Core.derive({ ...current, [flag]: value }, gates)
         const log = Effect.logInfo(message).pipe(Effect.annotateLogs({ from: current.ready, to: next.ready }))
         return set(next, log)
-      }).pipe(annotate)
+      }).pipe(Effect.uninterruptible, annotate)
 
     const status = Effect.sync(() => view ??= toStatus(current))
     const changes = (Stream: typeof StreamModule) =>
