@@ -132,7 +132,7 @@ export const prefersJson = (accept: string | undefined): boolean =>
  * Whether `url` is exactly `path`, a query allowed. (`HttpRouter` matches paths case-insensitively and ignores
  * a trailing slash, repeated slashes and `;` parameters; the probe server answers only the paths it documents.)
  */
-const isExactly = (url: string, path: string): boolean =>
+export const isExactly = (url: string, path: string): boolean =>
   url.startsWith(path) && (url.length === path.length || url.charCodeAt(path.length) === 63 /* ? */)
 
 /** A request as the answers need it. */

@@ -6,6 +6,7 @@
  */
 import * as Context from "effect/Context"
 import type * as Http from "node:http"
+import { isExactly } from "../core/responses.js"
 
 /** @internal */
 export interface MetricsEndpoint {
@@ -17,5 +18,4 @@ export interface MetricsEndpoint {
 export const MetricsEndpoint = Context.GenericTag<MetricsEndpoint>("@stargazer/health-server/MetricsEndpoint")
 
 /** Whether `url` is `/metrics`, a query allowed. @internal */
-export const isMetricsPath = (url: string): boolean =>
-  url.startsWith("/metrics") && (url.length === 8 || url.charCodeAt(8) === 63 /* ? */)
+export const isMetricsPath = (url: string): boolean => isExactly(url, "/metrics")
