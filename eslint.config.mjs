@@ -36,12 +36,12 @@ export default tseslint.config(
   },
   {
     // The core is the part of the library that does not depend on the Effect major: it imports no Effect.
-    files: ["packages/*/src/core/**/*.ts"],
+    files: ["packages/health-core/src/**/*.ts"],
     rules: {
       "no-restricted-imports": ["error", {
         patterns: [{
           group: ["effect", "effect/*", "@effect/*"],
-          message: "core/ is independent of Effect: move Effect code to internal/."
+          message: "@stargazer/health-core is independent of Effect: move Effect code to the packages for each line."
         }]
       }]
     }

@@ -4,10 +4,10 @@
  * again, and the guard that connects an ended Sentinel client again.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { describeError } from "@stargazer/health-core/redis"
+import * as Topology from "@stargazer/health-core/redisTopology"
 import { Cluster, Redis } from "ioredis"
 import { EventEmitter } from "node:events"
-import { describeError } from "../packages/health-server/src/core/redis.js"
-import * as Topology from "../packages/health-server/src/core/redisTopology.js"
 
 const info = (state: string, size = 3) =>
   [

@@ -2,8 +2,8 @@
  * The health state machine of `core/state`, independent of Effect: pure transitions, times in epoch millis.
  */
 import { assert, describe, it } from "@effect/vitest"
-import type { Check, Gates } from "../packages/health-server/src/core/state.js"
-import * as State from "../packages/health-server/src/core/state.js"
+import type { Check, Gates } from "@stargazer/health-core/state"
+import * as State from "@stargazer/health-core/state"
 
 const now = 1_000
 const duration = 3

@@ -55,7 +55,7 @@ const program = Effect.gen(function*() {
     port: health.address.port !== 0 && health.address.port !== 9090,
     router: yield* Effect.promise(() => importable("@stargazer/health-server/HealthRouter")),
     internal: yield* Effect.promise(() => importable("@stargazer/health-server/internal/state")),
-    core: yield* Effect.promise(() => importable("@stargazer/health-server/core/state"))
+    core: yield* Effect.promise(() => importable("@stargazer/health-core/state"))
   }
 })
 
@@ -63,35 +63,60 @@ Effect.runPromise(Effect.provide(program, MainLive)).then((result) => console.lo
 `
 
 /**
- * Installs the packed package's `dependencies` into the consumer the way a package manager does for a user:
- * each one at `node_modules/<name>`, here a link to the copy the workspace installed (offline, from pnpm's
- * store). Its peers (effect, @effect/platform, ioredis) the user installs; here they resolve from the
- * workspace root.
+ * Packs the workspace package `name` (`pnpm pack`, as publishing does: `workspace:` ranges become versions)
+ * and unpacks it into the consumer's node_modules; returns its directory there.
  */
-const installDependencies = (pkg: string, consumerModules: string) => {
-  const manifest = JSON.parse(Fs.readFileSync(Path.join(pkg, "package.json"), "utf8"))
-  const names = Object.keys(manifest.dependencies ?? {})
-  for (const name of names) {
-    const target = Path.join(consumerModules, name)
-    Fs.mkdirSync(Path.dirname(target), { recursive: true })
-    Fs.symlinkSync(Fs.realpathSync(Path.join(root, "packages", "health-server", "node_modules", name)), target)
-  }
-  return names
-}
+const packInto = (name: string, modules: string) =>
+  Effect.gen(function*() {
+    const dir = Path.join(modules, "..", "packed", name)
+    const target = Path.join(modules, name)
+    Fs.mkdirSync(dir, { recursive: true })
+    Fs.mkdirSync(target, { recursive: true })
+    yield* run("pnpm", ["--filter", name, "pack", "--pack-destination", dir])
+    const tarball = Fs.readdirSync(dir).find((file) => file.endsWith(".tgz"))!
+    yield* run("tar", ["-xzf", Path.join(dir, tarball), "--strip-components=1", "-C", target])
+    return target
+  })
+
+/**
+ * Installs a packed package's `dependencies` into the consumer the way a package manager does for a user:
+ * each one at `node_modules/<name>`; the workspace's own packages packed like the first, the others as a link
+ * to the copy the workspace installed (offline, from pnpm's store). Its peers (effect, @effect/platform,
+ * ioredis) the user installs; here they resolve from the workspace root.
+ */
+const installDependencies = (pkg: string, from: string, modules: string): Effect.Effect<Array<string>, Error> =>
+  Effect.gen(function*() {
+    const manifest = JSON.parse(Fs.readFileSync(Path.join(pkg, "package.json"), "utf8"))
+    const installed: Array<string> = []
+    for (const [name, range] of Object.entries<string>(manifest.dependencies ?? {})) {
+      if (Fs.existsSync(Path.join(modules, name))) continue
+      installed.push(`${name}@${range}`)
+      if (name.startsWith("@stargazer/")) {
+        const packed = yield* packInto(name, modules)
+        const source = Path.join(root, "packages", name.slice("@stargazer/".length))
+        installed.push(...yield* installDependencies(packed, source, modules))
+      } else {
+        const target = Path.join(modules, name)
+        Fs.mkdirSync(Path.dirname(target), { recursive: true })
+        Fs.symlinkSync(Fs.realpathSync(Path.join(from, "node_modules", name)), target)
+      }
+    }
+    return installed
+  })
 
 describe("the published package", () => {
   live("installs from `pnpm pack` and works through its public name only", () =>
     Effect.gen(function*() {
       const dir = Path.join(root, "build", "consumer")
       const modules = Path.join(dir, "node_modules")
-      const pkg = Path.join(modules, "@stargazer", "health-server")
       Fs.rmSync(dir, { recursive: true, force: true })
-      Fs.mkdirSync(pkg, { recursive: true })
-      yield* run("pnpm", ["--filter", "@stargazer/health-server", "pack", "--pack-destination", dir])
-      const tarball = Fs.readdirSync(dir).find((name) => name.endsWith(".tgz"))!
-      yield* run("tar", ["-xzf", Path.join(dir, tarball), "--strip-components=1", "-C", pkg])
+      const pkg = yield* packInto("@stargazer/health-server", modules)
       assert.isTrue(Fs.existsSync(Path.join(pkg, "dist", "index.d.ts")), "types are shipped")
-      assert.deepStrictEqual(installDependencies(pkg, modules), ["negotiator"])
+      const source = Path.join(root, "packages", "health-server")
+      assert.deepStrictEqual(yield* installDependencies(pkg, source, modules), [
+        "@stargazer/health-core@^0.0.0",
+        "negotiator@^1.1.0"
+      ])
       Fs.writeFileSync(Path.join(dir, "consumer.mjs"), consumer)
 
       const redis = yield* RedisServer.make()
@@ -115,7 +140,7 @@ describe("the published package", () => {
         port: true,
         router: "importable",
         internal: "ERR_PACKAGE_PATH_NOT_EXPORTED",
-        core: "ERR_PACKAGE_PATH_NOT_EXPORTED"
+        core: "importable"
       })
     }), 120_000)
 })

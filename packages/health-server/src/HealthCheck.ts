@@ -16,10 +16,10 @@
  *
  * @since 0.1.0
  */
+import * as options from "@stargazer/health-core/options"
+import * as state from "@stargazer/health-core/state"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
-import * as options from "./core/options.js"
-import * as state from "./core/state.js"
 
 /**
  * A named check.

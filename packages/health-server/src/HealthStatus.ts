@@ -12,10 +12,10 @@
  *
  * @since 0.1.0
  */
+import type * as Core from "@stargazer/health-core/state"
 import type * as DateTime from "effect/DateTime"
 import type * as Duration from "effect/Duration"
 import type * as Option from "effect/Option"
-import type * as Core from "./core/state.js"
 
 /**
  * The state of one check: `name`, `healthy`, `stale` (no result for longer than the staleness bound: failing

@@ -5,6 +5,8 @@
  *
  * @internal
  */
+import type { CheckSettings } from "@stargazer/health-core/options"
+import * as Core from "@stargazer/health-core/state"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
@@ -14,8 +16,6 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
-import type { CheckSettings } from "../core/options.js"
-import * as Core from "../core/state.js"
 import { annotate } from "./log.js"
 import * as Metrics from "./metrics.js"
 import type { State } from "./state.js"

@@ -3,9 +3,9 @@
  *
  * @internal
  */
+import type { Details } from "@stargazer/health-core/state"
+import { detailsProperty } from "@stargazer/health-core/state"
 import * as Data from "effect/Data"
-import type { Details } from "../core/state.js"
-import { detailsProperty } from "../core/state.js"
 
 /** @internal */
 export class HealthServerError extends Data.TaggedError("HealthServerError")<{

@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import { defaults } from "@stargazer/health-core/options"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -11,7 +12,6 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import { defaults } from "../core/options.js"
 import type * as HealthCheck from "../HealthCheck.js"
 import type * as HealthServer from "../HealthServer.js"
 import type * as RedisClient from "../RedisClient.js"

@@ -5,14 +5,14 @@
  *
  * @internal
  */
+import * as Core from "@stargazer/health-core/metrics"
+import type { Endpoint } from "@stargazer/health-core/responses"
+import { endpoints } from "@stargazer/health-core/responses"
+import type { Gates, State } from "@stargazer/health-core/state"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
 import * as MetricLabel from "effect/MetricLabel"
-import * as Core from "../core/metrics.js"
-import type { Endpoint } from "../core/responses.js"
-import { endpoints } from "../core/responses.js"
-import type { Gates, State } from "../core/state.js"
 
 /** @internal */
 export const check = Metric.gauge(Core.names.check, {

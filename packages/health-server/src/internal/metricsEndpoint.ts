@@ -4,9 +4,9 @@
  *
  * @internal
  */
+import { isExactly } from "@stargazer/health-core/responses"
 import * as Context from "effect/Context"
 import type * as Http from "node:http"
-import { isExactly } from "../core/responses.js"
 
 /** @internal */
 export interface MetricsEndpoint {

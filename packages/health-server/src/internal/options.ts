@@ -4,10 +4,10 @@
  *
  * @internal
  */
+import type { Settings } from "@stargazer/health-core/options"
+import * as Core from "@stargazer/health-core/options"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type { Settings } from "../core/options.js"
-import * as Core from "../core/options.js"
 import type * as HealthCheck from "../HealthCheck.js"
 import type * as HealthServer from "../HealthServer.js"
 import type { Check } from "./checkLoop.js"

@@ -6,6 +6,7 @@
  * @internal
  */
 import * as Runtime from "@effect/platform/Runtime"
+import * as Signals from "@stargazer/health-core/signals"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -13,7 +14,6 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as EffectRuntime from "effect/Runtime"
-import * as Signals from "../core/signals.js"
 
 /** How long the shutdown may take before the process ends anyway. @internal */
 export interface Bounds {

@@ -4,13 +4,13 @@
  *
  * @internal
  */
+import * as FastPath from "@stargazer/health-core/fastPath"
+import * as Responses from "@stargazer/health-core/responses"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import * as Http from "node:http"
-import * as FastPath from "../core/fastPath.js"
-import * as Responses from "../core/responses.js"
 import type * as HealthServer from "../HealthServer.js"
 import { HealthServerError } from "./errors.js"
 import { annotate } from "./log.js"

@@ -5,6 +5,8 @@
  *
  * @internal
  */
+import type { Settings } from "@stargazer/health-core/options"
+import * as Core from "@stargazer/health-core/state"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -12,8 +14,6 @@ import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import type * as Stream from "effect/Stream"
 import type * as StreamModule from "effect/Stream"
-import type { Settings } from "../core/options.js"
-import * as Core from "../core/state.js"
 import type * as HealthStatus from "../HealthStatus.js"
 import { annotate } from "./log.js"
 import * as Metrics from "./metrics.js"
