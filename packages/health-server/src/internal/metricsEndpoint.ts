@@ -4,7 +4,6 @@
  *
  * @internal
  */
-import { isExactly } from "@stargazer/health-core/responses"
 import * as Context from "effect/Context"
 import type * as Http from "node:http"
 
@@ -16,6 +15,3 @@ export interface MetricsEndpoint {
 
 /** @internal */
 export const MetricsEndpoint = Context.GenericTag<MetricsEndpoint>("@stargazer/health-server/MetricsEndpoint")
-
-/** Whether `url` is `/metrics`, a query allowed. @internal */
-export const isMetricsPath = (url: string): boolean => isExactly(url, "/metrics")
