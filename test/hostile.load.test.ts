@@ -22,6 +22,7 @@ import {
   prober,
   startService
 } from "./utils/hostile.js"
+import { targets } from "./utils/targets.js"
 
 /** Probes in all; 1,000,000 in the suite (lower it only to try the test out). */
 const probes = 1_000_000
@@ -37,41 +38,46 @@ const warmUp = 100_000
 const heapBound = 3_600_000
 const rssBound = 20 * 1024 * 1024
 
-describe("hostile load", () => {
-  live(
-    `${probes.toLocaleString("en")} probes: answered 200, probes within 1 s, memory flat`,
-    () =>
-      Effect.gen(function*() {
-        const { port, service } = yield* startService()
-        const fds = openFds(service.pid)
-        const kubelet = yield* prober(port, { "/livez": [200], "/readyz": [200] })
+for (const target of targets) {
+  describe(`${target.name}: hostile load`, () => {
+    live(
+      `${probes.toLocaleString("en")} probes: answered 200, probes within 1 s, memory flat`,
+      () =>
+        Effect.gen(function*() {
+          const { port, service } = yield* startService(target)
+          const fds = openFds(service.pid)
+          const kubelet = yield* prober(port, { "/livez": [200], "/readyz": [200] })
 
-        // 4 connections, 64 requests a write: saturates the server (one core), a small fraction of a core for
-        // the client. Deeper pipelines are the burst case of hostile.http.test.ts.
-        const load = { connections: 4, depth: 64 }
-        const first = yield* pipelined(port, warmUp, load)
-        assert.deepStrictEqual(first, { ok: warmUp, other: 0, cut: 0, statuses: { 200: warmUp } })
-        yield* fdsBackTo(service.pid, fds)
-        const before = yield* memory(service)
+          // 4 connections, 64 requests a write: saturates the server (one core), a small fraction of a core for
+          // the client. Deeper pipelines are the burst case of hostile.http.test.ts.
+          const load = { connections: 4, depth: 64 }
+          const first = yield* pipelined(port, warmUp, load)
+          assert.deepStrictEqual(first, { ok: warmUp, other: 0, cut: 0, statuses: { 200: warmUp } })
+          yield* fdsBackTo(service.pid, fds)
+          const before = yield* memory(service)
 
-        const [rest, millis] = yield* pipelined(port, probes - warmUp, load).pipe(
-          Effect.timed,
-          Effect.map(([duration, result]) => [result, Duration.toMillis(duration)] as const)
-        )
-        assert.deepStrictEqual(
-          rest,
-          { ok: probes - warmUp, other: 0, cut: 0, statuses: { 200: probes - warmUp } },
-          `${millis} ms`
-        )
-        yield* fdsBackTo(service.pid, fds)
-        const after = yield* memory(service)
-        yield* assertNoGrowth(service, before, after, { heap: heapBound, rss: rssBound }, `${probes} probes`)
+          const [rest, millis] = yield* pipelined(port, probes - warmUp, load).pipe(
+            Effect.timed,
+            Effect.map(([duration, result]) => [result, Duration.toMillis(duration)] as const)
+          )
+          assert.deepStrictEqual(
+            rest,
+            { ok: probes - warmUp, other: 0, cut: 0, statuses: { 200: probes - warmUp } },
+            `${millis} ms`
+          )
+          yield* fdsBackTo(service.pid, fds)
+          const after = yield* memory(service)
+          yield* assertNoGrowth(service, before, after, { heap: heapBound, rss: rssBound }, `${probes} probes`)
 
-        yield* kubelet.check
-        assert.deepStrictEqual([(yield* get(port, "/readyz")).status, (yield* get(port, "/livez")).status], [200, 200])
-        assertQuiet(service)
-        assert.isTrue(service.groupAlive())
-      }),
-    600_000
-  )
-})
+          yield* kubelet.check
+          assert.deepStrictEqual([(yield* get(port, "/readyz")).status, (yield* get(port, "/livez")).status], [
+            200,
+            200
+          ])
+          assertQuiet(service)
+          assert.isTrue(service.groupAlive())
+        }),
+      600_000
+    )
+  })
+}

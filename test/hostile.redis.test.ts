@@ -21,6 +21,8 @@ import { request } from "./utils/raw.js"
 import * as RedisAdmin from "./utils/redisAdmin.js"
 import * as RedisServer from "./utils/redisServer.js"
 import type { Started } from "./utils/service.js"
+import type { Target } from "./utils/targets.js"
+import { targets } from "./utils/targets.js"
 
 const interval = 200
 const timeout = 300
@@ -94,147 +96,155 @@ const info = (admin: RedisAdmin.Admin, section: string, pattern: RegExp) =>
  * case must end with: the prober saw readiness fail, and the service is still serving and drains on SIGTERM.
  */
 const fault = (
+  target: Target,
   title: string,
-  options: Parameters<typeof startService>[1],
+  options: Parameters<typeof startService>[2],
   body: (started: Started) => Effect.Effect<void, Error, Scope.Scope>
 ) =>
   live(title, () =>
     Effect.gen(function*() {
-      const started = yield* startService(env, options)
+      const started = yield* startService(target, env, options)
       const probes = yield* prober(started.port, expected)
       yield* body(started)
       yield* probedThrough(yield* probes.check)
       yield* stillServing(started)
     }), 90_000)
 
-// Two groups one after the other (sibling concurrent suites would all run at once), three side by side in each.
-describe("Redis hangs", () => {
-  describe.concurrent("each against its own service and redis-server", () => {
-    fault(
-      "CLIENT PAUSE ALL: readiness 503 within threshold × (interval + timeout), 200 once the pause ends",
-      undefined,
-      ({ port, redis }) =>
+for (const target of targets) {
+  // Two groups one after the other (sibling concurrent suites would all run at once), three side by side in each.
+  describe(`${target.name}: Redis hangs`, () => {
+    describe.concurrent("each against its own service and redis-server", () => {
+      fault(
+        target,
+        "CLIENT PAUSE ALL: readiness 503 within threshold × (interval + timeout), 200 once the pause ends",
+        undefined,
+        ({ port, redis }) =>
+          Effect.gen(function*() {
+            const admin = yield* RedisAdmin.connect(redis.port)
+            const pings = yield* RedisAdmin.calls(admin, "ping")
+
+            const [detected] = yield* unreadyAfter(port, admin.send("CLIENT PAUSE 6000 ALL"))
+            assert.isAtMost(detected, hangBound + slack)
+            // The test's connection is paused too: this is answered when the pause ends, after the service's PING
+            // that waited through it. One PING waited, none queued behind it (and one may have run before it began).
+            assert.isAtMost((yield* RedisAdmin.calls(admin, "ping")) - pings, 2)
+            yield* readyAgain(port)
+          })
+      )
+
+      fault(target, "DEBUG SLEEP: readiness 503 within threshold × (interval + timeout), 200 once Redis wakes", {
+        args: ["--enable-debug-command", "local"]
+      }, ({ port, redis }) =>
         Effect.gen(function*() {
           const admin = yield* RedisAdmin.connect(redis.port)
           const pings = yield* RedisAdmin.calls(admin, "ping")
 
-          const [detected] = yield* unreadyAfter(port, admin.send("CLIENT PAUSE 6000 ALL"))
+          const [detected, sleeping] = yield* unreadyAfter(
+            port,
+            Effect.fork(RedisServer.rawCommand(redis.port, "DEBUG SLEEP 6"))
+          )
           assert.isAtMost(detected, hangBound + slack)
-          // The test's connection is paused too: this is answered when the pause ends, after the service's PING
-          // that waited through it. One PING waited, none queued behind it (and one may have run before it began).
+          // Answered once Redis wakes, after the service's PING that waited through the sleep: no burst.
           assert.isAtMost((yield* RedisAdmin.calls(admin, "ping")) - pings, 2)
+          assert.strictEqual(yield* Fiber.join(sleeping), "+OK\r\n")
           yield* readyAgain(port)
-        })
-    )
+        }))
 
-    fault("DEBUG SLEEP: readiness 503 within threshold × (interval + timeout), 200 once Redis wakes", {
-      args: ["--enable-debug-command", "local"]
-    }, ({ port, redis }) =>
-      Effect.gen(function*() {
-        const admin = yield* RedisAdmin.connect(redis.port)
-        const pings = yield* RedisAdmin.calls(admin, "ping")
+      fault(
+        target,
+        "SIGSTOP: readiness 503 within threshold × (interval + timeout); SIGCONT: 200, and no burst of PINGs",
+        undefined,
+        ({ port, redis }) =>
+          Effect.gen(function*() {
+            const admin = yield* RedisAdmin.connect(redis.port)
+            const pings = yield* RedisAdmin.calls(admin, "ping")
 
-        const [detected, sleeping] = yield* unreadyAfter(
-          port,
-          Effect.fork(RedisServer.rawCommand(redis.port, "DEBUG SLEEP 6"))
-        )
-        assert.isAtMost(detected, hangBound + slack)
-        // Answered once Redis wakes, after the service's PING that waited through the sleep: no burst.
-        assert.isAtMost((yield* RedisAdmin.calls(admin, "ping")) - pings, 2)
-        assert.strictEqual(yield* Fiber.join(sleeping), "+OK\r\n")
-        yield* readyAgain(port)
-      }))
-
-    fault(
-      "SIGSTOP: readiness 503 within threshold × (interval + timeout); SIGCONT: 200, and no burst of PINGs",
-      undefined,
-      ({ port, redis }) =>
-        Effect.gen(function*() {
-          const admin = yield* RedisAdmin.connect(redis.port)
-          const pings = yield* RedisAdmin.calls(admin, "ping")
-
-          const [detected] = yield* unreadyAfter(port, redis.freeze).pipe(Effect.tapError(() => redis.thaw))
-          assert.isAtMost(detected, hangBound + slack)
-          // Frozen through six more runs, each timed out: a loop that sent a PING per run would have six more
-          // waiting.
-          yield* moreFailedRuns(port, 6).pipe(Effect.ensuring(redis.thaw))
-          // Redis runs what waited in its sockets before this: the one PING sent during the freeze.
-          const burst = (yield* RedisAdmin.calls(admin, "ping")) - pings
-          assert.isAtMost(burst, 2, `${burst} PINGs ran when Redis resumed`)
-          yield* readyAgain(port)
-        })
-    )
+            const [detected] = yield* unreadyAfter(port, redis.freeze).pipe(Effect.tapError(() => redis.thaw))
+            assert.isAtMost(detected, hangBound + slack)
+            // Frozen through six more runs, each timed out: a loop that sent a PING per run would have six more
+            // waiting.
+            yield* moreFailedRuns(port, 6).pipe(Effect.ensuring(redis.thaw))
+            // Redis runs what waited in its sockets before this: the one PING sent during the freeze.
+            const burst = (yield* RedisAdmin.calls(admin, "ping")) - pings
+            assert.isAtMost(burst, 2, `${burst} PINGs ran when Redis resumed`)
+            yield* readyAgain(port)
+          })
+      )
+    })
   })
-})
 
-describe("Redis refuses the service", () => {
-  describe.concurrent("each against its own service and redis-server", () => {
-    fault(
-      "out of client slots (maxclients, then CLIENT KILL): readiness 503 within about threshold × interval",
-      undefined,
-      ({ port, redis }) =>
-        Effect.gen(function*() {
-          const admin = yield* RedisAdmin.connect(redis.port)
+  describe(`${target.name}: Redis refuses the service`, () => {
+    describe.concurrent("each against its own service and redis-server", () => {
+      fault(
+        target,
+        "out of client slots (maxclients, then CLIENT KILL): readiness 503 within about threshold × interval",
+        undefined,
+        ({ port, redis }) =>
+          Effect.gen(function*() {
+            const admin = yield* RedisAdmin.connect(redis.port)
 
-          // Down to the connections that stay in use: one slot, held by this connection. The service, cut off,
-          // finds every slot taken when it reconnects.
-          yield* admin.send("CONFIG SET maxclients 1")
-          const [detected] = yield* unreadyAfter(port, admin.send("CLIENT KILL TYPE normal SKIPME yes"))
-          assert.isAtMost(detected, refusedBound + slack)
-          // It tried to reconnect, twice at least, and was turned away: still not ready.
-          yield* eventually(
-            info(admin, "stats", /rejected_connections:(\d+)/),
-            (rejected) => rejected >= 2,
-            "20 seconds"
-          )
-          assert.strictEqual(yield* readiness(port), 503)
+            // Down to the connections that stay in use: one slot, held by this connection. The service, cut off,
+            // finds every slot taken when it reconnects.
+            yield* admin.send("CONFIG SET maxclients 1")
+            const [detected] = yield* unreadyAfter(port, admin.send("CLIENT KILL TYPE normal SKIPME yes"))
+            assert.isAtMost(detected, refusedBound + slack)
+            // It tried to reconnect, twice at least, and was turned away: still not ready.
+            yield* eventually(
+              info(admin, "stats", /rejected_connections:(\d+)/),
+              (rejected) => rejected >= 2,
+              "20 seconds"
+            )
+            assert.strictEqual(yield* readiness(port), 503)
 
-          yield* admin.send("CONFIG SET maxclients 10000")
-          yield* readyAgain(port)
-        })
-    )
+            yield* admin.send("CONFIG SET maxclients 10000")
+            yield* readyAgain(port)
+          })
+      )
 
-    fault(
-      "authentication lost (requirepass, then CLIENT KILL): readiness 503 within about threshold × interval",
-      undefined,
-      ({ port, redis }) =>
-        Effect.gen(function*() {
-          const admin = yield* RedisAdmin.connect(redis.port)
+      fault(
+        target,
+        "authentication lost (requirepass, then CLIENT KILL): readiness 503 within about threshold × interval",
+        undefined,
+        ({ port, redis }) =>
+          Effect.gen(function*() {
+            const admin = yield* RedisAdmin.connect(redis.port)
 
-          // This connection stays authenticated; the service's, cut, comes back without a password.
-          yield* admin.send("CONFIG SET requirepass hostile-secret")
-          const [detected] = yield* unreadyAfter(port, admin.send("CLIENT KILL TYPE normal SKIPME yes"))
-          assert.isAtMost(detected, refusedBound + slack)
-          // It reconnected, twice at least, and was refused with NOAUTH: still not ready.
-          yield* eventually(
-            info(admin, "errorstats", /errorstat_NOAUTH:count=(\d+)/),
-            (refused) => refused >= 2,
-            "20 seconds"
-          )
-          assert.strictEqual(yield* readiness(port), 503)
+            // This connection stays authenticated; the service's, cut, comes back without a password.
+            yield* admin.send("CONFIG SET requirepass hostile-secret")
+            const [detected] = yield* unreadyAfter(port, admin.send("CLIENT KILL TYPE normal SKIPME yes"))
+            assert.isAtMost(detected, refusedBound + slack)
+            // It reconnected, twice at least, and was refused with NOAUTH: still not ready.
+            yield* eventually(
+              info(admin, "errorstats", /errorstat_NOAUTH:count=(\d+)/),
+              (refused) => refused >= 2,
+              "20 seconds"
+            )
+            assert.strictEqual(yield* readiness(port), 503)
 
-          // A new connection must authenticate now; through one, the password goes away again.
-          const authenticated = yield* RedisAdmin.connect(redis.port, "hostile-secret")
-          yield* authenticated.send("CONFIG SET requirepass \"\"")
-          yield* readyAgain(port)
-        })
-    )
+            // A new connection must authenticate now; through one, the password goes away again.
+            const authenticated = yield* RedisAdmin.connect(redis.port, "hostile-secret")
+            yield* authenticated.send("CONFIG SET requirepass \"\"")
+            yield* readyAgain(port)
+          })
+      )
 
-    fault(
-      "killed (SIGKILL) and restarted: readiness 503 within about threshold × interval, 200 once it is back",
-      undefined,
-      ({ port, redis }) =>
-        Effect.gen(function*() {
-          const [detected] = yield* unreadyAfter(port, redis.kill)
-          assert.isAtMost(detected, refusedBound + slack)
-          // Down for a while (ioredis backs off to 2 s between attempts): ten more runs fail, still not ready,
-          // still serving.
-          yield* moreFailedRuns(port, 10)
-          assert.strictEqual(yield* readiness(port), 503)
+      fault(
+        target,
+        "killed (SIGKILL) and restarted: readiness 503 within about threshold × interval, 200 once it is back",
+        undefined,
+        ({ port, redis }) =>
+          Effect.gen(function*() {
+            const [detected] = yield* unreadyAfter(port, redis.kill)
+            assert.isAtMost(detected, refusedBound + slack)
+            // Down for a while (ioredis backs off to 2 s between attempts): ten more runs fail, still not ready,
+            // still serving.
+            yield* moreFailedRuns(port, 10)
+            assert.strictEqual(yield* readiness(port), 503)
 
-          yield* redis.restart
-          yield* readyAgain(port)
-        })
-    )
+            yield* redis.restart
+            yield* readyAgain(port)
+          })
+      )
+    })
   })
-})
+}

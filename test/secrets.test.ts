@@ -9,6 +9,7 @@ import { checkStatus, eventually, live, liveLogged, serveOn } from "./utils/heal
 import { request } from "./utils/raw.js"
 import * as RedisServer from "./utils/redisServer.js"
 import { startService } from "./utils/service.js"
+import { targets } from "./utils/targets.js"
 
 const password = "pw-Zq81x"
 const otherPassword = "pw-Other27"
@@ -73,36 +74,41 @@ describe("secrets", () => {
       })
   )
 
-  live("the service: no body, header or log line shows the password or the address", () =>
-    Effect.gen(function*() {
-      const { port, redis, service } = yield* startService("node", {
-        SG_HEALTH_EXPOSE_DETAILS: "true",
-        SG_HEALTH_CHECK_TIMEOUT: "300 millis",
-        SG_HEALTH_FAILURE_THRESHOLD: "1"
-      }, { password })
-      const seen: Array<string> = []
-      const state = (status: number, reason = "") =>
-        eventually(
-          request(port, "GET", "/readyz?verbose"),
-          (reply) => reply.status === status && reply.body.includes(reason)
-        ).pipe(
-          Effect.zipRight(everyAnswer(port)),
-          Effect.map((answers) => seen.push(answers))
-        )
-      yield* state(200)
-      yield* redis.kill
-      yield* state(503, "ECONNREFUSED")
-      yield* redis.restart
-      yield* state(200)
-      yield* rotatePassword(redis, password, otherPassword)
-      yield* state(503, "WRONGPASS")
-      yield* rotatePassword(redis, otherPassword, password)
-      yield* state(200)
-      yield* service.signal("SIGTERM")
-      assert.strictEqual(yield* service.exit, 0)
+  for (const target of targets) {
+    live(
+      `${target.name}: the service: no body, header or log line shows the password or the address`,
+      () =>
+        Effect.gen(function*() {
+          const { port, redis, service } = yield* startService(target, "node", {
+            SG_HEALTH_EXPOSE_DETAILS: "true",
+            SG_HEALTH_CHECK_TIMEOUT: "300 millis",
+            SG_HEALTH_FAILURE_THRESHOLD: "1"
+          }, { password })
+          const seen: Array<string> = []
+          const state = (status: number, reason = "") =>
+            eventually(
+              request(port, "GET", "/readyz?verbose"),
+              (reply) => reply.status === status && reply.body.includes(reason)
+            ).pipe(
+              Effect.zipRight(everyAnswer(port)),
+              Effect.map((answers) => seen.push(answers))
+            )
+          yield* state(200)
+          yield* redis.kill
+          yield* state(503, "ECONNREFUSED")
+          yield* redis.restart
+          yield* state(200)
+          yield* rotatePassword(redis, password, otherPassword)
+          yield* state(503, "WRONGPASS")
+          yield* rotatePassword(redis, otherPassword, password)
+          yield* state(200)
+          yield* service.signal("SIGTERM")
+          assert.strictEqual(yield* service.exit, 0)
 
-      const text = seen.join("\n") + "\n" + service.output()
-      assert.include(text, "WRONGPASS")
-      assert.deepStrictEqual(leaks(text, redis), [], text)
-    }))
+          const text = seen.join("\n") + "\n" + service.output()
+          assert.include(text, "WRONGPASS")
+          assert.deepStrictEqual(leaks(text, redis), [], text)
+        })
+    )
+  }
 })

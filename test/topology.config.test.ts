@@ -12,6 +12,7 @@ import { redisConfig } from "../packages/health-server/src/internal/environment.
 import { live } from "./utils/health.js"
 import { spawnService } from "./utils/process.js"
 import * as RedisServer from "./utils/redisServer.js"
+import { targets } from "./utils/targets.js"
 
 const withEnv = (env: Record<string, string>) =>
   Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
@@ -152,26 +153,33 @@ describe("the client the library owns for each topology", () => {
     }))
 })
 
-describe("examples/service with a bad Redis topology", () => {
-  const script = "examples/service/main.ts"
-  live("exits 1 naming the variable, before anything starts, with nothing left running", () =>
-    Effect.forEach(
-      [
-        { REDIS_URL: "redis://127.0.0.1:6379", REDIS_CLUSTER_NODES: "127.0.0.1:7000" },
-        { REDIS_CLUSTER_NODES: "" },
-        { REDIS_SENTINELS: "127.0.0.1:26379,sentinel-b" },
-        { REDIS_CLUSTER_NODES: "127.0.0.1:7000,127.0.0.1:99999" }
-      ],
-      (env) =>
-        Effect.gen(function*() {
-          const service = yield* spawnService({ via: "node", script }, { SG_HEALTH_PORT: "0", ...env })
-          assert.strictEqual(yield* service.exit, 1, service.output())
-          const variable = Object.keys(env).at(-1)!
-          assert.include(service.output(), `Invalid data at ${variable}: `)
-          assert.notInclude(service.output(), "worker_started")
-          assert.notInclude(service.output(), "health_server_started")
-          yield* service.groupGone
-        }),
-      { concurrency: 2, discard: true }
-    ))
+describe("the example services with a bad Redis topology", () => {
+  for (const target of targets) {
+    live(
+      `${target.name}: exits 1 naming the variable, before anything starts, with nothing left running`,
+      () =>
+        Effect.forEach(
+          [
+            { REDIS_URL: "redis://127.0.0.1:6379", REDIS_CLUSTER_NODES: "127.0.0.1:7000" },
+            { REDIS_CLUSTER_NODES: "" },
+            { REDIS_SENTINELS: "127.0.0.1:26379,sentinel-b" },
+            { REDIS_CLUSTER_NODES: "127.0.0.1:7000,127.0.0.1:99999" }
+          ],
+          (env) =>
+            Effect.gen(function*() {
+              const service = yield* spawnService({ via: "node", script: target.service }, {
+                SG_HEALTH_PORT: "0",
+                ...env
+              })
+              assert.strictEqual(yield* service.exit, 1, service.output())
+              const variable = Object.keys(env).at(-1)!
+              assert.include(service.output(), variable)
+              assert.notInclude(service.output(), "worker_started")
+              assert.notInclude(service.output(), "health_server_started")
+              yield* service.groupGone
+            }),
+          { concurrency: 2, discard: true }
+        )
+    )
+  }
 })

@@ -9,6 +9,8 @@ import { eventually, get, live } from "./utils/health.js"
 import { spawnService } from "./utils/process.js"
 import * as Topology from "./utils/redisTopology.js"
 import { boundPort, inOrder } from "./utils/service.js"
+import type { Target } from "./utils/targets.js"
+import { targets } from "./utils/targets.js"
 
 const list = (addresses: ReadonlyArray<{ readonly host: string; readonly port: number }>) =>
   addresses.map(({ host, port }) => `${host}:${port}`).join(",")
@@ -17,9 +19,9 @@ const list = (addresses: ReadonlyArray<{ readonly host: string; readonly port: n
 const probed = { SG_HEALTH_PORT: "0", SG_HEALTH_CHECK_INTERVAL: "200 millis" }
 
 /** Starts the service with `env`, waits for `/readyz` 200, stops it with SIGTERM; returns that JSON body. */
-const serveThenStop = (env: Record<string, string>) =>
+const serveThenStop = (target: Target, env: Record<string, string>) =>
   Effect.gen(function*() {
-    const service = yield* spawnService({ via: "node", script: "examples/service/main.ts" }, { ...probed, ...env })
+    const service = yield* spawnService({ via: "node", script: target.service }, { ...probed, ...env })
     const port = yield* boundPort(service)
     const ready = yield* eventually(Topology.getJson(port, "/readyz"), ({ status }) => status === 200, "30 seconds")
     assert.strictEqual((yield* get(port, "/healthz")).status, 200)
@@ -33,19 +35,24 @@ const serveThenStop = (env: Record<string, string>) =>
     return ready.body
   })
 
-describe.concurrent("examples/service on a Redis Cluster and through Sentinel", () => {
-  live("REDIS_CLUSTER_NODES: ready, with the cluster's details; drains on SIGTERM", () =>
-    Effect.gen(function*() {
-      const cluster = yield* Topology.cluster()
-      const body = yield* serveThenStop({ REDIS_CLUSTER_NODES: list(cluster.seeds) })
-      assert.strictEqual(body.checks.redis.details.cluster_state, "ok")
-      assert.strictEqual(body.checks.redis.details.cluster_size, 3)
-    }), 60_000)
+for (const target of targets) {
+  describe.concurrent(`${target.name}: the example service on a Redis Cluster and through Sentinel`, () => {
+    live("REDIS_CLUSTER_NODES: ready, with the cluster's details; drains on SIGTERM", () =>
+      Effect.gen(function*() {
+        const cluster = yield* Topology.cluster()
+        const body = yield* serveThenStop(target, { REDIS_CLUSTER_NODES: list(cluster.seeds) })
+        assert.strictEqual(body.checks.redis.details.cluster_state, "ok")
+        assert.strictEqual(body.checks.redis.details.cluster_size, 3)
+      }), 60_000)
 
-  live("REDIS_SENTINELS: ready; drains on SIGTERM", () =>
-    Effect.gen(function*() {
-      const set = yield* Topology.sentinels()
-      const body = yield* serveThenStop({ REDIS_SENTINELS: list(set.addresses), REDIS_SENTINEL_NAME: set.name })
-      assert.strictEqual(body.status, "pass")
-    }), 60_000)
-})
+    live("REDIS_SENTINELS: ready; drains on SIGTERM", () =>
+      Effect.gen(function*() {
+        const set = yield* Topology.sentinels()
+        const body = yield* serveThenStop(target, {
+          REDIS_SENTINELS: list(set.addresses),
+          REDIS_SENTINEL_NAME: set.name
+        })
+        assert.strictEqual(body.status, "pass")
+      }), 60_000)
+  })
+}

@@ -15,6 +15,7 @@ import type { Service } from "./process.js"
 import * as RedisServer from "./redisServer.js"
 import type { Started } from "./service.js"
 import { launch } from "./service.js"
+import type { Target } from "./targets.js"
 
 /**
  * The latency target: kubelet's default probe `timeoutSeconds` is 1, so a probe answered later than this
@@ -30,14 +31,12 @@ const gcHook = new URL("./gcOnSignal.mjs", import.meta.url).href
  * warms the server up with 5,000 probes.
  */
 export const startService = (
+  target: Target,
   env: Record<string, string> = {},
   redis: RedisServer.Options = {}
 ): Effect.Effect<Started, Error, Scope.Scope> =>
   Effect.gen(function*() {
-    const started = yield* launch(yield* RedisServer.make(redis), {
-      via: "node",
-      script: "examples/service/main.ts"
-    }, {
+    const started = yield* launch(yield* RedisServer.make(redis), { via: "node", script: target.service }, {
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${gcHook}`.trim(),
       ...env
     })

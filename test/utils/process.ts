@@ -37,23 +37,24 @@ const groupAlive = (pgid: number): boolean => {
   }
 }
 
-/**
- * Starts `script` with `node --import tsx` (`via: "node"`) or the project's `pnpm start` (`via: "pnpm"`, which
- * runs `examples/service/main.ts`), with `env` over the test's environment.
- */
 /** The test runner's environment without the service's own variables: a test's `env` is all it is given. */
 const inherited = (): NodeJS.ProcessEnv =>
   Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith("SG_HEALTH_") && !name.startsWith("REDIS_"))
   )
 
+/**
+ * Starts `script` with `node --import tsx` (`via: "node"`), or through the project's `pnpm <script>` (`via:
+ * "pnpm"`: `pnpm start` runs `examples/service/main.ts`, `pnpm start:effect4` its Effect 4 twin), with `env`
+ * over the test's environment.
+ */
 export const spawnService = (
-  options: { readonly via: "node"; readonly script: string } | { readonly via: "pnpm" },
+  options: { readonly via: "node" | "pnpm"; readonly script: string },
   env: Record<string, string>
 ): Effect.Effect<Service, never, Scope.Scope> =>
   Effect.gen(function*() {
     const [command, args] = options.via === "pnpm"
-      ? ["pnpm", ["start"]]
+      ? ["pnpm", [options.script]]
       : [process.execPath, ["--import", "tsx", options.script]]
     const child = yield* Effect.acquireRelease(
       Effect.sync(() =>

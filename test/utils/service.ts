@@ -10,6 +10,7 @@ import { eventually, get } from "./health.js"
 import type { Service } from "./process.js"
 import { spawnService } from "./process.js"
 import * as RedisServer from "./redisServer.js"
+import type { Target } from "./targets.js"
 
 export interface Started {
   readonly service: Service
@@ -56,16 +57,20 @@ export const launch = (
     return { service, redis, port }
   })
 
-/** Starts the example service through `pnpm start` or `node` with a Redis of its own; see `launch`. */
+/**
+ * Starts `target`'s example service (or `options.script`) through its `pnpm` script or `node`, with a Redis of
+ * its own; see `launch`.
+ */
 export const startService = (
+  target: Target,
   via: "pnpm" | "node",
   env: Record<string, string> = {},
   options: { readonly script?: string; readonly password?: string } = {}
 ): Effect.Effect<Started, Error, Scope.Scope> =>
   Effect.gen(function*() {
-    const { password, script = "examples/service/main.ts" } = options
+    const { password, script = via === "pnpm" ? target.script : target.service } = options
     const redis = yield* RedisServer.make(password === undefined ? {} : { password })
-    return yield* launch(redis, via === "pnpm" ? { via } : { via, script }, {
+    return yield* launch(redis, { via, script }, {
       ...(password === undefined ? {} : { REDIS_URL: `redis://:${password}@127.0.0.1:${redis.port}` }),
       ...env
     })
