@@ -163,7 +163,7 @@ export const health = (lookup: Lookup): Result<HealthOptions> =>
     // An empty host counts as unset.
     const host = lookup("SG_HEALTH_HOST")?.trim() || undefined
     const liveness = lookup("SG_HEALTH_LIVENESS_CHECKS")
-    if (liveness !== undefined && !commaList(liveness).every(isValidCheckName)) {
+    if (liveness !== undefined && liveness.trim() !== "none" && !commaList(liveness).every(isValidCheckName)) {
       fail("SG_HEALTH_LIVENESS_CHECKS", "Expected a comma-separated list of check names")
     }
     const initialState = lookup("SG_HEALTH_INITIAL_STATE")
@@ -184,7 +184,8 @@ export const health = (lookup: Lookup): Result<HealthOptions> =>
         defaults.checkTimeoutMillis,
       failureThreshold: atLeastOne(lookup, "SG_HEALTH_FAILURE_THRESHOLD") ?? defaults.failureThreshold,
       successThreshold: atLeastOne(lookup, "SG_HEALTH_SUCCESS_THRESHOLD") ?? defaults.successThreshold,
-      livenessChecks: liveness === undefined ? ["redis"] : commaList(liveness),
+      // `none`, or empty where the ConfigProvider keeps empty values (Effect 4's default reads one as unset).
+      livenessChecks: liveness === undefined ? ["redis"] : liveness.trim() === "none" ? [] : commaList(liveness),
       initialState: (initialState as HealthOptions["initialState"] | undefined) ?? defaults.initialState,
       exposeDetails: boolean(lookup, "SG_HEALTH_EXPOSE_DETAILS") ?? defaults.exposeDetails,
       shutdownDelayMillis: shutdownDelay(lookup),
