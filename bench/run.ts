@@ -1,20 +1,23 @@
 /**
- * `pnpm bench [--quick]`: @stargazer/health-server against a node:http baseline (and an A/A copy of it),
- * terminus, lightship and an Effect app, interleaved: every server once per round, the order rotated each
- * round. Starts its own redis-server on a free loopback port; kills every child it started when it ends,
- * fails or is interrupted. Writes bench/results.{md,json} (--quick: bench/results-quick.{md,json}).
+ * `pnpm bench [--quick]`: @stargazer/health-server (Effect 3) and @stargazer/health-server-effect4 (Effect 4)
+ * against a node:http baseline (and an A/A copy of it), terminus, lightship and an Effect app of each line,
+ * interleaved: every server once per round, the order rotated each round; then the long checks of each
+ * package's standalone server. Runs on Node >= 22.19 (the Effect 4 package's floor; `pnpm bench` runs it under
+ * `scripts/node-line.sh 22+`), every server spawned with the same node. Starts its own redis-server on a free
+ * loopback port; kills every child it started when it ends, fails or is interrupted. Writes bench/results.{md,json} (--quick: bench/results-quick.{md,json}).
  * What each figure means: bench/README.md.
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { killAllOnExit, pinSelf, stopAll } from "./lib/children.js"
 import { generator } from "./lib/load.js"
+import type { LongChecks } from "./lib/long.js"
 import { longChecks } from "./lib/long.js"
 import { machine, versions } from "./lib/machine.js"
 import type { Figures } from "./lib/measure.js"
 import { measureServer } from "./lib/measure.js"
 import type { Mode } from "./lib/options.js"
-import { health, parseArgs } from "./lib/options.js"
+import { health, longCheckServers, parseArgs } from "./lib/options.js"
 import { RedisServer } from "./lib/redis.js"
 import { markdown } from "./lib/report.js"
 import type { Results, Round } from "./lib/results.js"
@@ -33,7 +36,9 @@ const settings = (mode: Mode): Record<string, string> => ({
   "Redis frozen": `SIGSTOP for the ${mode.freezeSeconds} s of a load at 50 connections, then SIGCONT`,
   "Redis killed / restarted":
     "SIGKILL of the bench's redis-server, then a new one on the same port; probes polled every 2 ms",
-  "stargazer long checks": `${mode.longFreezeSeconds} s freeze; 1,000,000 probes ${
+  "long checks": `${
+    longCheckServers.join(" and ")
+  }, each on a fresh process: ${mode.longFreezeSeconds} s freeze; 1,000,000 probes ${
     mode.millionProbes ? "run" : "not run (full only)"
   }`
 })
@@ -51,8 +56,19 @@ const progress = (name: string, figures: Figures): string => {
   return `  ${name.padEnd(22)} ${parts.join(", ")}`
 }
 
+/** The Effect 4 package's floor: every server runs on the runner's node. */
+const requireNode22 = () => {
+  const [major, minor] = process.versions.node.split(".").map(Number)
+  if (major > 22 || (major === 22 && minor >= 19)) return
+  console.error(
+    `bench: Node ${process.version}; the Effect 4 servers need >= 22.19: run \`pnpm bench\` (or \`scripts/node-line.sh 22+ tsx bench/run.ts\`)`
+  )
+  process.exit(2)
+}
+
 const main = async () => {
   const mode = parseArgs(process.argv.slice(2))
+  requireNode22()
   killAllOnExit()
   pinSelf()
   const watchdog = setTimeout(() => {
@@ -83,10 +99,13 @@ const main = async () => {
     }
     rounds.push({ round: index + 1, order: order.map((spec) => spec.name), figures })
   }
-  console.log(
-    `stargazer long checks (${mode.longFreezeSeconds} s freeze${mode.millionProbes ? ", 1,000,000 probes" : ""})`
-  )
-  const long = await longChecks(redis, mode)
+  const long: Record<string, LongChecks> = {}
+  for (const name of longCheckServers) {
+    console.log(
+      `${name} long checks (${mode.longFreezeSeconds} s freeze${mode.millionProbes ? ", 1,000,000 probes" : ""})`
+    )
+    long[name] = await longChecks(redis, mode, name)
+  }
   await redis.kill()
 
   const results: Results = {

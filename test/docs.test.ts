@@ -16,6 +16,9 @@ describe("README", () => {
     "examples/service/main.ts",
     "examples/checks.ts",
     "examples/metrics-otlp.ts",
+    "examples/effect4/quick-start.ts",
+    "examples/effect4/service/main.ts",
+    "examples/effect4/metrics-otlp.ts",
     "test/readme.test.ts"
   ]
     .map(read)

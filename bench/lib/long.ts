@@ -1,5 +1,6 @@
 /**
- * The stargazer-only long checks of the issue, on a fresh stargazer process after the rounds, warmed up:
+ * The long checks of the issue, for each library server standalone (`longCheckServers`: stargazer and
+ * stargazer-effect4), one after the other, each on a fresh process after the rounds, warmed up:
  * - RSS over a long Redis freeze (full: 60 s, quick: 5 s), sampled every second, with a probe every 100 ms;
  * - RSS after 1,000,000 probes against RSS after the first 100,000 (full run only).
  */
@@ -114,8 +115,8 @@ const millionCheck = async (server: RunningServer): Promise<MillionCheck> => {
   }
 }
 
-export const longChecks = async (redis: RedisServer, mode: Mode): Promise<LongChecks> => {
-  const server = await startServer(serverByName("stargazer"), redis.url)
+export const longChecks = async (redis: RedisServer, mode: Mode, name: string): Promise<LongChecks> => {
+  const server = await startServer(serverByName(name), redis.url)
   try {
     // Warm it up first, as in the rounds, so that the freeze starts from a process past its first allocations.
     await load(server.probeUrl!, 50, mode.warmupSeconds)

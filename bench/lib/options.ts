@@ -13,9 +13,9 @@ export interface Mode {
   readonly singleSeconds: number
   /** Load at 50 connections while Redis is frozen (SIGSTOP). */
   readonly freezeSeconds: number
-  /** The stargazer-only long freeze (RSS growth). */
+  /** The long freeze (RSS growth), for each of `longCheckServers`. */
   readonly longFreezeSeconds: number
-  /** Whether the stargazer-only 1,000,000-probe memory check runs. */
+  /** Whether the 1,000,000-probe memory check runs, for each of `longCheckServers`. */
   readonly millionProbes: boolean
   /** The whole run is abandoned (children killed, exit 1) past this. */
   readonly maxMinutes: number
@@ -50,6 +50,9 @@ export const quick: Mode = {
   maxMinutes: 5,
   outputs: { markdown: "results-quick.md", json: "results-quick.json" }
 }
+
+/** The servers the long checks (long freeze, 1,000,000 probes) run for, after the rounds: the library's, standalone. */
+export const longCheckServers: ReadonlyArray<string> = ["stargazer", "stargazer-effect4"]
 
 /** The behaviour every server is configured with. */
 export const health = {

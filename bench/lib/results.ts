@@ -22,7 +22,8 @@ export interface Results {
   readonly settings: Readonly<Record<string, string>>
   readonly servers: ReadonlyArray<{ readonly name: string; readonly file: string; readonly description: string }>
   readonly rounds: ReadonlyArray<Round>
-  readonly long: LongChecks
+  /** By server (`longCheckServers`). */
+  readonly long: Readonly<Record<string, LongChecks>>
 }
 
 export const reference = "baseline"
@@ -31,13 +32,17 @@ export const reference = "baseline"
 export const over = (results: Results, server: string, metric: Metric): Summary | undefined =>
   summarize(results.rounds.map((round) => round.figures[server]?.[metric]))
 
-/** `metric` of `server` divided by baseline's in the same round, over the rounds. */
-export const ratio = (results: Results, server: string, metric: Metric): Summary | undefined =>
+/** `metric` of `server` divided by that of `other` in the same round, over the rounds. */
+export const relative = (results: Results, server: string, other: string, metric: Metric): Summary | undefined =>
   summarize(results.rounds.map((round) => {
     const value = round.figures[server]?.[metric]
-    const base = round.figures[reference]?.[metric]
+    const base = round.figures[other]?.[metric]
     return value === undefined || base === undefined || base === 0 ? undefined : value / base
   }))
+
+/** `metric` of `server` divided by baseline's in the same round, over the rounds. */
+export const ratio = (results: Results, server: string, metric: Metric): Summary | undefined =>
+  relative(results, server, reference, metric)
 
 /** `numerator / denominator` of `server` per round, over the rounds. */
 export const within = (results: Results, server: string, numerator: Metric, denominator: Metric) =>

@@ -1,4 +1,9 @@
-/** The servers under test, and starting one: spawn with plain node on the server core, poll to the first 200. */
+/**
+ * The servers under test, and starting one: spawn with plain node on the server core, poll to the first 200.
+ * The Effect 3 servers are in bench/servers/ (the bench package's dependencies: effect 3, @stargazer/health-server);
+ * the Effect 4 ones in bench/effect4/, a workspace package of its own, as effect 4 cannot be installed beside
+ * effect 3 in one package.
+ */
 import type * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
@@ -9,10 +14,10 @@ import { health } from "./options.js"
 
 export interface ServerSpec {
   readonly name: string
-  /** In bench/servers/. */
+  /** Relative to bench/ (servers/*.mjs: Effect 3 and no Effect; effect4/*.mjs: Effect 4), or absolute. */
   readonly file: string
   readonly description: string
-  /** The packages whose versions the results list for it. */
+  /** The packages whose versions the results list for it (as named in `versions()` of machine.ts). */
   readonly packages: ReadonlyArray<string>
   /** Readiness path on the probe port; undefined: no probe server (effect-app). */
   readonly probePath: string | undefined
@@ -23,7 +28,7 @@ export interface ServerSpec {
 export const servers: ReadonlyArray<ServerSpec> = [
   {
     name: "baseline",
-    file: "baseline.mjs",
+    file: "servers/baseline.mjs",
     description: "minimal node:http server, /readyz from a flag refreshed by an ioredis PING loop",
     packages: ["ioredis"],
     probePath: "/readyz",
@@ -31,7 +36,7 @@ export const servers: ReadonlyArray<ServerSpec> = [
   },
   {
     name: "baseline-aa",
-    file: "baseline.mjs",
+    file: "servers/baseline.mjs",
     description: "the same file again: A/A control, its ratios to baseline are the noise",
     packages: ["ioredis"],
     probePath: "/readyz",
@@ -39,7 +44,7 @@ export const servers: ReadonlyArray<ServerSpec> = [
   },
   {
     name: "stargazer",
-    file: "stargazer.mjs",
+    file: "servers/stargazer.mjs",
     description:
       "@stargazer/health-server standalone as examples/service runs it (Runner over the RedisClient from REDIS_URL), from dist",
     packages: ["@stargazer/health-server", "effect", "@effect/platform", "@effect/platform-node", "ioredis"],
@@ -47,8 +52,22 @@ export const servers: ReadonlyArray<ServerSpec> = [
     app: false
   },
   {
+    name: "stargazer-effect4",
+    file: "effect4/stargazer.mjs",
+    description:
+      "@stargazer/health-server-effect4 standalone as examples/effect4/service runs it (Runner over the RedisClient from REDIS_URL), from dist",
+    packages: [
+      "@stargazer/health-server-effect4",
+      "effect (effect4/)",
+      "@effect/platform-node (effect4/)",
+      "ioredis (effect4/)"
+    ],
+    probePath: "/readyz",
+    app: false
+  },
+  {
     name: "effect-app",
-    file: "effect-app.mjs",
+    file: "servers/effect-app.mjs",
     description: "an @effect/platform app (HttpRouter, GET /app) alone: no probes, the reference for +health",
     packages: ["effect", "@effect/platform", "@effect/platform-node"],
     probePath: undefined,
@@ -56,15 +75,37 @@ export const servers: ReadonlyArray<ServerSpec> = [
   },
   {
     name: "effect-app+health",
-    file: "effect-app-health.mjs",
+    file: "servers/effect-app-health.mjs",
     description: "the same app with HealthServerLive built on top of it; probes on the health port",
     packages: ["@stargazer/health-server", "effect", "@effect/platform", "@effect/platform-node", "ioredis"],
     probePath: "/readyz",
     app: true
   },
   {
+    name: "effect4-app",
+    file: "effect4/effect-app.mjs",
+    description:
+      "an Effect 4 app (HttpRouter of effect/http, GET /app, @effect/platform-node 4) alone: the reference for effect4-app+health",
+    packages: ["effect (effect4/)", "@effect/platform-node (effect4/)"],
+    probePath: undefined,
+    app: true
+  },
+  {
+    name: "effect4-app+health",
+    file: "effect4/effect-app-health.mjs",
+    description: "the same Effect 4 app with @stargazer/health-server-effect4's HealthServerLive on top of it",
+    packages: [
+      "@stargazer/health-server-effect4",
+      "effect (effect4/)",
+      "@effect/platform-node (effect4/)",
+      "ioredis (effect4/)"
+    ],
+    probePath: "/readyz",
+    app: true
+  },
+  {
     name: "terminus",
-    file: "terminus.mjs",
+    file: "servers/terminus.mjs",
     description: "@godaddy/terminus on node:http, /readyz check reading the cached flag",
     packages: ["@godaddy/terminus", "ioredis"],
     probePath: "/readyz",
@@ -72,7 +113,7 @@ export const servers: ReadonlyArray<ServerSpec> = [
   },
   {
     name: "terminus-per-request",
-    file: "terminus-per-request.mjs",
+    file: "servers/terminus-per-request.mjs",
     description: "@godaddy/terminus whose /readyz check PINGs Redis on every request (1 s timeout)",
     packages: ["@godaddy/terminus", "ioredis"],
     probePath: "/readyz",
@@ -81,7 +122,7 @@ export const servers: ReadonlyArray<ServerSpec> = [
   ...before(),
   {
     name: "lightship",
-    file: "lightship.mjs",
+    file: "servers/lightship.mjs",
     description: "lightship's own server, ready/not ready from the cached flag; probed on /ready (500 when not ready)",
     packages: ["lightship", "ioredis"],
     probePath: "/ready",
@@ -135,7 +176,7 @@ export interface RunningServer {
   readonly stop: () => Promise<void>
 }
 
-const serversDir = Path.join(import.meta.dirname, "..", "servers")
+const benchDir = Path.join(import.meta.dirname, "..")
 const startTimeoutMs = 20_000
 
 /** Spawns `spec` with `node` on the server core and polls it, in a tight loop, to its first 200. */
@@ -150,7 +191,7 @@ export const startServer = async (spec: ServerSpec, redisUrl: string): Promise<R
     BENCH_PING_INTERVAL_MS: String(health.pingIntervalMs),
     BENCH_PING_TIMEOUT_MS: String(health.pingTimeoutMs),
     BENCH_FAILURE_THRESHOLD: String(health.failureThreshold),
-    // @stargazer/health-server (stargazer, effect-app+health)
+    // @stargazer/health-server and -effect4 (stargazer, effect-app+health and their effect4 twins)
     SG_HEALTH_PORT: String(probePort),
     SG_HEALTH_CHECK_INTERVAL: `${health.pingIntervalMs} millis`,
     SG_HEALTH_CHECK_TIMEOUT: `${health.pingTimeoutMs / 1000} second`,
@@ -158,16 +199,18 @@ export const startServer = async (spec: ServerSpec, redisUrl: string): Promise<R
     // stargazer-before reads the former names
     SG_HEALTH_PING_INTERVAL: `${health.pingIntervalMs} millis`,
     SG_HEALTH_PING_TIMEOUT: `${health.pingTimeoutMs / 1000} second`,
-    // effect-app, effect-app+health
+    // effect-app, effect-app+health, effect4-app, effect4-app+health
     APP_PORT: String(appPort)
   }
+  const file = Path.resolve(benchDir, spec.file)
   const since = performance.now()
+  // process.execPath: every server runs on the bench's own node (Node 22 under `pnpm bench`).
   const child: ChildProcess.ChildProcess = spawn(
     cores.server,
     process.execPath,
-    [Path.resolve(serversDir, spec.file)],
+    [file],
     {
-      cwd: serversDir,
+      cwd: Path.dirname(file),
       env,
       stdio: ["ignore", "pipe", "pipe"]
     }
@@ -176,7 +219,9 @@ export const startServer = async (spec: ServerSpec, redisUrl: string): Promise<R
   const stop = () => kill(child)
   const fail = async (why: string): Promise<never> => {
     await stop()
-    throw new ServerStartError(`${spec.name} (bench/servers/${spec.file}) ${why}; its output:\n${output() || "(none)"}`)
+    throw new ServerStartError(
+      `${spec.name} (${Path.relative(process.cwd(), file)}) ${why}; its output:\n${output() || "(none)"}`
+    )
   }
   const exitedEarly = () => child.exitCode !== null || child.signalCode !== null
   const urls = [

@@ -1,4 +1,8 @@
-/** The issue's targets, each PASS or FAIL (or not run), for stargazer and for the app with the health server. */
+/**
+ * The issue's targets, each PASS or FAIL (or not run), for each package of the library: standalone (stargazer,
+ * stargazer-effect4) and inside an app (effect-app+health over effect-app, effect4-app+health over effect4-app).
+ */
+import type { LongChecks } from "./long.js"
 import { health } from "./options.js"
 import type { Metric, Results } from "./results.js"
 import { added, over, ratio, within } from "./results.js"
@@ -82,58 +86,101 @@ const redisTargets = (results: Results, subject: string): Array<Target> => [
   )
 ]
 
-export const evaluate = (results: Results): Array<Target> => {
-  const { freeze, million } = results.long
+/** The targets of a library server run standalone, against baseline. */
+const standaloneTargets = (results: Results, subject: string): Array<Target> => [
+  ratioAtLeast(results, subject, "rps50", "requests/s at 50 connections", 0.9),
+  ratioAtLeast(results, subject, "rps1", "requests/s at 1 connection", 0.9),
+  ratioAtMost(results, subject, "cpuPerRequest50Us", "CPU time per request (50 connections)", 1.2),
+  ratioAtMost(results, subject, "p99at50Ms", "p99 latency at 50 connections", 1.3),
+  ratioAtMost(results, subject, "idleRssMiB", "idle RSS (standalone)", 1.5),
+  ratioAtMost(results, subject, "startupMs", "spawn → first 200 (standalone)", 2),
+  ...redisTargets(results, subject)
+]
+
+/** The long checks' targets; "not run" for a server they did not run for. */
+const longTargets = (subject: string, long: LongChecks | undefined): Array<Target> => {
+  const millionTarget = "RSS after 1,000,000 probes vs after 100,000"
+  const million = long?.million
+  const freeze = long?.freeze
   return [
-    ratioAtLeast(results, "stargazer", "rps50", "requests/s at 50 connections", 0.9),
-    ratioAtLeast(results, "stargazer", "rps1", "requests/s at 1 connection", 0.9),
-    ratioAtMost(results, "stargazer", "cpuPerRequest50Us", "CPU time per request (50 connections)", 1.2),
-    ratioAtMost(results, "stargazer", "p99at50Ms", "p99 latency at 50 connections", 1.3),
-    ratioAtMost(results, "stargazer", "idleRssMiB", "idle RSS (standalone)", 1.5),
-    ratioAtMost(results, "stargazer", "startupMs", "spawn → first 200 (standalone)", 2),
-    ...redisTargets(results, "stargazer"),
     million === undefined
       ? {
-        subject: "stargazer",
-        target: "RSS after 1,000,000 probes vs after 100,000",
+        subject,
+        target: millionTarget,
         threshold: "within 5 MiB",
-        measured: "not run (full run only)",
+        measured: long === undefined ? "not run (no long checks for it)" : "not run (full run only)",
         pass: undefined
       }
       : {
-        subject: "stargazer",
-        target: "RSS after 1,000,000 probes vs after 100,000",
+        subject,
+        target: millionTarget,
         threshold: "within 5 MiB",
         measured: `${million.rssAfterFirstMiB.toFixed(1)} → ${million.rssAfterTotalMiB.toFixed(1)} MiB (${
           million.differenceMiB >= 0 ? "+" : ""
         }${million.differenceMiB.toFixed(1)})`,
         pass: Math.abs(million.differenceMiB) <= 5
       },
-    {
-      subject: "stargazer",
-      target: `RSS growth over a ${freeze.seconds} s Redis freeze`,
-      threshold: `none (≤ ${freezeGrowthToleranceMiB} MiB)`,
-      measured: `${freeze.rssBeforeMiB.toFixed(1)} → ${freeze.rssEndMiB.toFixed(1)} MiB (max ${
-        freeze.rssMaxMiB.toFixed(1)
-      })`,
-      pass: freeze.growthMiB <= freezeGrowthToleranceMiB
-    },
-    check(
-      "effect-app+health",
-      "RSS added to effect-app",
-      "≤ 5 MiB",
-      added(results, "effect-app+health", "effect-app", "idleRssMiB"),
-      (s) => `${s.median.toFixed(1)} MiB`,
-      (s) => s.median <= 5
-    ),
-    check(
-      "effect-app+health",
-      "start-up added to effect-app",
-      "≤ 50 ms",
-      added(results, "effect-app+health", "effect-app", "startupMs"),
-      (s) => `${s.median.toFixed(0)} ms`,
-      (s) => s.median <= 50
-    ),
-    ...redisTargets(results, "effect-app+health")
+    freeze === undefined
+      ? {
+        subject,
+        target: "RSS growth over a long Redis freeze",
+        threshold: `none (≤ ${freezeGrowthToleranceMiB} MiB)`,
+        measured: "not run (no long checks for it)",
+        pass: undefined
+      }
+      : {
+        subject,
+        target: `RSS growth over a ${freeze.seconds} s Redis freeze`,
+        threshold: `none (≤ ${freezeGrowthToleranceMiB} MiB)`,
+        measured: `${freeze.rssBeforeMiB.toFixed(1)} → ${freeze.rssEndMiB.toFixed(1)} MiB (max ${
+          freeze.rssMaxMiB.toFixed(1)
+        })`,
+        pass: freeze.growthMiB <= freezeGrowthToleranceMiB
+      }
   ]
 }
+
+/** The targets of the health server built into an app (`subject`), against the app alone (`app`). */
+const appTargets = (results: Results, subject: string, app: string): Array<Target> => [
+  check(
+    subject,
+    `RSS added to ${app}`,
+    "≤ 5 MiB",
+    added(results, subject, app, "idleRssMiB"),
+    (s) => `${s.median.toFixed(1)} MiB`,
+    (s) => s.median <= 5
+  ),
+  check(
+    subject,
+    `start-up added to ${app}`,
+    "≤ 50 ms",
+    added(results, subject, app, "startupMs"),
+    (s) => `${s.median.toFixed(0)} ms`,
+    (s) => s.median <= 50
+  ),
+  ...redisTargets(results, subject)
+]
+
+/** The library's servers: standalone, and the app with the health server over the app alone, per package. */
+export const packages = [
+  {
+    label: "@stargazer/health-server (Effect 3)",
+    standalone: "stargazer",
+    app: "effect-app",
+    appHealth: "effect-app+health"
+  },
+  {
+    label: "@stargazer/health-server-effect4 (Effect 4)",
+    standalone: "stargazer-effect4",
+    app: "effect4-app",
+    appHealth: "effect4-app+health"
+  }
+] as const
+
+/** Every target, package by package: standalone, then inside the app. */
+export const evaluate = (results: Results): Array<Target> =>
+  packages.flatMap(({ app, appHealth, standalone }) => [
+    ...standaloneTargets(results, standalone),
+    ...longTargets(standalone, results.long[standalone]),
+    ...appTargets(results, appHealth, app)
+  ])

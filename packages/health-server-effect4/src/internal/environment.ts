@@ -1,0 +1,140 @@
+/**
+ * Every environment variable the library reads, through Effect's `Config` (a `ConfigProvider` decides where
+ * they come from): the raw strings are read here and parsed by `@stargazer/health-core/environment`, which
+ * names the variable in every problem; a problem becomes a `Config.ConfigError` before anything starts.
+ *
+ * @internal
+ */
+import * as Environment from "@stargazer/health-core/environment"
+import * as Config from "effect/Config"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
+import type * as HealthServer from "../HealthServer.js"
+import type * as RedisClient from "../RedisClient.js"
+import { HealthServerOptionsError } from "./errors.js"
+import type { HealthServerError } from "./errors.js"
+import * as Internal from "./healthServer.js"
+
+/** The raw value of every variable the library reads, as the current `ConfigProvider` gives them. */
+const lookup: Config.Config<Environment.Lookup> = Config.all(
+  Environment.variables.map((variable) => Config.option(Config.String(variable)))
+).pipe(Config.map((values) => {
+  const byName = new Map(Environment.variables.map((variable, index) => [variable, values[index]]))
+  return (variable: string) => Option.getOrUndefined(byName.get(variable as Environment.Variable) ?? Option.none())
+}))
+
+/**
+ * A problem as a `ConfigError` at the variable's path, worded as the Effect 3 package's
+ * (`Invalid data at SG_HEALTH_PORT: "..."`).
+ *
+ * @internal
+ */
+export const invalid = (problem: Environment.Problem): Config.ConfigError =>
+  new Config.ConfigError(
+    new Schema.SchemaError(
+      new SchemaIssue.Pointer(
+        [problem.variable],
+        new SchemaIssue.InvalidValue({ message: `Invalid data at ${problem.variable}: "${problem.message}"` })
+      )
+    )
+  )
+
+/** `read` applied to the environment, its problem as a `ConfigError` naming the variable. */
+const parsed = <A, B>(read: (lookup: Environment.Lookup) => Environment.Result<A>, to: (value: A) => B) =>
+  lookup.pipe(Config.mapEffect((lookup) => {
+    const result = read(lookup)
+    return "problem" in result ? Effect.fail(invalid(result.problem)) : Effect.succeed(to(result.value))
+  }))
+
+/** @internal */
+export const healthConfig: Config.Config<HealthServer.Options> = parsed(
+  Environment.health,
+  (options) => ({
+    port: options.port,
+    host: options.host,
+    checkInterval: Duration.millis(options.checkIntervalMillis),
+    checkTimeout: Duration.millis(options.checkTimeoutMillis),
+    failureThreshold: options.failureThreshold,
+    successThreshold: options.successThreshold,
+    livenessChecks: options.livenessChecks,
+    initialState: options.initialState,
+    exposeDetails: options.exposeDetails,
+    shutdownDelay: Duration.millis(options.shutdownDelayMillis)
+  })
+)
+
+/** Whether `HealthServerLive` serves `/metrics` (the Prometheus endpoint): `SG_HEALTH_METRICS`. @internal */
+export const metricsEnabled: Config.Config<boolean> = parsed(Environment.health, (options) => options.metrics)
+
+/** @internal */
+export const shutdownConfig: Config.Config<{
+  readonly shutdownDelay: Duration.Duration
+  readonly stopTimeout: Duration.Duration
+}> = parsed(Environment.shutdown, (options) => ({
+  shutdownDelay: Duration.millis(options.shutdownDelayMillis),
+  stopTimeout: Duration.millis(options.stopTimeoutMillis)
+}))
+
+/** @internal */
+export const enabled: Config.Config<boolean> = parsed(Environment.enabled, (enabled) => enabled)
+
+/**
+ * The Redis of `RedisClientLive`: one topology among `REDIS_URL`, `REDIS_CLUSTER_NODES` and `REDIS_SENTINELS`
+ * (with `REDIS_SENTINEL_NAME`), a single server at the default URL when none is set; `REDIS_PASSWORD`.
+ *
+ * @internal
+ */
+export const redisConfig: Config.Config<RedisClient.Options> = parsed(
+  Environment.redis,
+  (options): RedisClient.Options => {
+    const common = options.password === undefined ? {} : { password: Redacted.make(options.password) }
+    if ("cluster" in options) return { ...common, cluster: options.cluster }
+    if ("sentinel" in options) return { ...common, sentinel: options.sentinel }
+    return { ...common, url: Redacted.make(options.url) }
+  }
+)
+
+/** An option error that names the variable the option was read from, when there is one. */
+const withVariable = <E extends HealthServerError | HealthServerOptionsError>(error: E): E | HealthServerOptionsError =>
+  error._tag === "HealthServerOptionsError" && Environment.variableOf[error.option] !== undefined
+    ? new HealthServerOptionsError({
+      option: error.option,
+      problem: error.problem,
+      variable: Environment.variableOf[error.option]
+    })
+    : error
+
+/**
+ * `HealthServer.layer` configured by `options` read from the environment, with the Prometheus endpoint when
+ * `SG_HEALTH_METRICS` is true (loaded only then: OpenTelemetry stays unloaded otherwise).
+ *
+ * @internal
+ */
+export const fromEnvironment = (
+  options: HealthServer.Options,
+  metrics: boolean
+): Layer.Layer<
+  HealthServer.HealthServer | HealthServer.HealthState,
+  HealthServerError | HealthServerOptionsError,
+  RedisClient.RedisClient
+> =>
+  Layer.unwrap(Effect.gen(function*() {
+    const server = Layer.effectContext(Effect.mapError(Internal.makeContext(options), withVariable))
+    if (!metrics) return server
+    const Prometheus = yield* Effect.promise(() => import("./prometheus.js"))
+    return Layer.provide(server, Prometheus.layer())
+  }))
+
+/** @internal */
+export const HealthServerLive: Layer.Layer<
+  HealthServer.HealthServer | HealthServer.HealthState,
+  HealthServerError | HealthServerOptionsError | Config.ConfigError,
+  RedisClient.RedisClient
+> = Layer.unwrap(
+  Effect.map(Config.all([healthConfig, metricsEnabled]), ([options, metrics]) => fromEnvironment(options, metrics))
+)

@@ -1,0 +1,105 @@
+/**
+ * The health server's lifecycle: options resolved, state created, socket bound, loop forked, at acquire;
+ * drain, loop stopped, socket closed, at release.
+ *
+ * @internal
+ */
+import { defaults } from "@stargazer/health-core/options"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import type * as HealthCheck from "../HealthCheck.js"
+import type * as HealthServer from "../HealthServer.js"
+import type * as RedisClient from "../RedisClient.js"
+import * as CheckLoop from "./checkLoop.js"
+import type { HealthServerError, HealthServerOptionsError } from "./errors.js"
+import { annotate } from "./log.js"
+import * as Options from "./options.js"
+import { redisCheck, RedisClientTag } from "./redisClient.js"
+import * as Server from "./server.js"
+import { HealthServerTag, HealthState, toService } from "./service.js"
+import * as State from "./state.js"
+
+/** @internal */
+export const makeState = (
+  options: HealthServer.StateOptions
+): Effect.Effect<HealthServer.HealthState, HealthServerOptionsError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { checks, settings } = yield* Options.resolve(options)
+    const state = yield* State.make(settings)
+    const service = yield* toService(state)
+    // Forked and its stop registered in one uninterruptible step: an interrupted start leaves no loop behind.
+    yield* Effect.acquireRelease(CheckLoop.start(checks, state), (stopLoop) => stopLoop)
+    return service
+  })
+
+/** @internal */
+export const layerState = (
+  options: HealthServer.StateOptions
+): Layer.Layer<HealthServer.HealthState, HealthServerOptionsError> => Layer.effect(HealthState, makeState(options))
+
+/** @internal */
+export const make = (
+  options: HealthServer.Options,
+  builtIn: ReadonlyArray<HealthCheck.HealthCheck> = []
+): Effect.Effect<HealthServer.HealthServer, HealthServerError | HealthServerOptionsError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { checks, settings } = yield* Options.resolve(options, builtIn)
+    const shutdownDelay = Duration.fromInputUnsafe(options.shutdownDelay ?? defaults.shutdownDelayMillis)
+    const state = yield* State.make(settings)
+    const { address, close } = yield* Server.listen(state, {
+      host: options.host ?? defaults.host,
+      port: options.port ?? defaults.port
+    })
+    const service = yield* toService(state, { address })
+    const stopLoop = yield* Effect.acquireRelease(CheckLoop.start(checks, state), (stopLoop) => stopLoop)
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        yield* state.drain.pipe(Effect.annotateLogs({ shutdownDelay: Duration.format(shutdownDelay) }))
+        yield* stopLoop
+        yield* Effect.sleep(shutdownDelay)
+        yield* close
+        yield* Effect.logInfo("health_server_stopped")
+      }).pipe(annotate)
+    )
+    yield* Effect.logInfo("health_server_started").pipe(Effect.annotateLogs({ ...address }), annotate)
+    return service
+  })
+
+/**
+ * The health server with the `RedisClient`'s check named `redis`, as a context holding both keys: the full
+ * service, and its state part.
+ *
+ * @internal
+ */
+export const makeContext = (
+  options: HealthServer.Options
+): Effect.Effect<
+  Context.Context<HealthServer.HealthServer | HealthServer.HealthState>,
+  HealthServerError | HealthServerOptionsError,
+  RedisClient.RedisClient | Scope.Scope
+> =>
+  Effect.flatMap(RedisClientTag, (redis) => make(options, [redisCheck(redis)])).pipe(
+    Effect.map((server) => Context.make(HealthServerTag, server).pipe(Context.add(HealthState, server)))
+  )
+
+/** @internal */
+export const layer = (
+  options: HealthServer.Options
+): Layer.Layer<
+  HealthServer.HealthServer | HealthServer.HealthState,
+  HealthServerError | HealthServerOptionsError,
+  RedisClient.RedisClient
+> => Layer.effectContext(makeContext(options))
+
+/** @internal */
+export const layerConfig = (
+  config: Config.Wrap<HealthServer.Options>
+): Layer.Layer<
+  HealthServer.HealthServer | HealthServer.HealthState,
+  HealthServerError | HealthServerOptionsError | Config.ConfigError,
+  RedisClient.RedisClient
+> => Layer.unwrap(Effect.map(Config.unwrap(config), layer))

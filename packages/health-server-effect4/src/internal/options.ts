@@ -1,0 +1,58 @@
+/**
+ * Resolution and validation of the options given in code: durations decoded, then
+ * `@stargazer/health-core/options` applies the defaults and checks every value. An invalid option fails with
+ * `HealthServerOptionsError` naming it.
+ *
+ * @internal
+ */
+import type { Settings } from "@stargazer/health-core/options"
+import * as Core from "@stargazer/health-core/options"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as HealthCheck from "../HealthCheck.js"
+import type * as HealthServer from "../HealthServer.js"
+import type { Check } from "./checkLoop.js"
+import { HealthServerOptionsError } from "./errors.js"
+
+const millis = (input: Duration.Input | undefined) =>
+  input === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(input))
+
+/** The settings and the checks to run. @internal */
+export interface Resolved {
+  readonly settings: Settings
+  readonly checks: ReadonlyArray<Check>
+}
+
+/**
+ * Resolves `options`, with `builtIn` (the `redis` check of a `RedisClient`) before the application's checks.
+ *
+ * @internal
+ */
+export const resolve = (
+  options: HealthServer.StateOptions,
+  builtIn: ReadonlyArray<HealthCheck.HealthCheck> = []
+): Effect.Effect<Resolved, HealthServerOptionsError> =>
+  Effect.suspend(() => {
+    const given = [...builtIn, ...(options.checks ?? [])]
+    const result = Core.resolve({
+      checks: given.map((check) => ({
+        name: check.name,
+        timeoutMillis: millis(check.timeout),
+        failureThreshold: check.failureThreshold,
+        successThreshold: check.successThreshold
+      })),
+      checkIntervalMillis: millis(options.checkInterval),
+      checkTimeoutMillis: millis(options.checkTimeout),
+      failureThreshold: options.failureThreshold,
+      successThreshold: options.successThreshold,
+      livenessChecks: options.livenessChecks,
+      initialState: options.initialState,
+      exposeDetails: options.exposeDetails
+    })
+    if ("problem" in result) return Effect.fail(new HealthServerOptionsError(result.problem))
+    const { settings } = result
+    return Effect.succeed({
+      settings,
+      checks: settings.checks.map((check, i) => ({ settings: check, run: given[i].check }))
+    })
+  })

@@ -1,0 +1,168 @@
+/**
+ * The `redis` check through Sentinel, on real processes (a primary, its replica, three sentinels; a set-up per
+ * test, as each test fails its primary over): the library's client follows a failover without a restart of
+ * the app, a frozen primary is seen within threshold × (interval + timeout), a client that ioredis gives up
+ * during a failover is connected again, and release closes every connection, the sentinel subscriptions too.
+ */
+import { assert, describe } from "@effect/vitest"
+import * as RedisClient from "@stargazer/health-server-effect4/RedisClient"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import { Redis } from "ioredis"
+import { Redis as Redis5 } from "ioredis5"
+import { checkStatus, eventually, get, live, serveOn } from "./utils/health.js"
+import * as RedisServer from "./utils/redisServer.js"
+import * as Topology from "./utils/redisTopology.js"
+
+const fast = { checkInterval: "200 millis", checkTimeout: "500 millis", failureThreshold: 2 } as const
+/** threshold × (interval + timeout): the longest a failing Redis may keep readiness green. */
+const detectionMillis = 2 * (200 + 500)
+/**
+ * After `+switch-master`, readiness is back within ioredis' reconnection back-off (at most 2 s; for a frozen
+ * primary, the detector's `disconnectTimeout`, 2 s) plus successThreshold × (interval + timeout).
+ */
+const recoveryMillis = 2_000 + 1 * (200 + 500)
+/** What polling, HTTP and a loaded machine add to a measured time. */
+const slackMillis = 1_000
+
+/** The library's client through the sentinels of `set`, in `scope`, and the health server over it. */
+const serveThroughSentinels = (set: Topology.Sentinels, scope: Scope.Scope) =>
+  Effect.gen(function*() {
+    const context = yield* Layer.build(
+      RedisClient.layer({ sentinel: { sentinels: set.addresses, name: set.name } })
+    ).pipe(Scope.provide(scope))
+    const health = yield* serveOn(Layer.succeedContext(context), fast).pipe(Scope.provide(scope))
+    yield* Topology.readyAt(health, true, "10 seconds")
+    return { client: Context.get(context, RedisClient.RedisClient).client as Redis, health }
+  })
+
+/** After the first failover, sentinels with a 1 s down-after may fail the new primary over again: not in a test. */
+const failedOverTo = (set: Topology.Sentinels) =>
+  Effect.gen(function*() {
+    const port = yield* set.nextSwitch("20 seconds")
+    const at = Date.now()
+    yield* set.setDownAfter(4_000)
+    return { port, at }
+  })
+
+/** A test on a set-up of its own. */
+const onSentinels = (name: string, test: (set: Topology.Sentinels) => Effect.Effect<void, Error, Scope.Scope>) =>
+  live(name, () => Effect.flatMap(Topology.sentinels(), test), 60_000)
+
+describe("the redis check through Sentinel", () => {
+  onSentinels(
+    "follows a killed primary's failover without a restart, and closes every connection at release",
+    (set) =>
+      Effect.gen(function*() {
+        // Counted where they outlive the primary: the replica and the sentinels.
+        const connections = yield* Topology.connectionsNow(set.ports.filter((port) => port !== set.primary.port))
+        const sentinelPorts = set.sentinels.map(({ port }) => port)
+        const subscriptions = yield* Topology.clientConnections(sentinelPorts)
+        const scope = yield* Scope.make()
+        const { client, health } = yield* serveThroughSentinels(set, scope)
+        // The detector subscribes to +switch-master on every sentinel.
+        yield* eventually(Topology.clientConnections(sentinelPorts), (count) => count === subscriptions + 3)
+
+        yield* set.primary.kill
+        const notReadyAt = yield* Topology.readyAt(health, false, "10 seconds")
+        // Why, without the address of the primary or of a sentinel.
+        const reason = Option.getOrThrow((yield* checkStatus(health)).lastError)
+        assert.match(reason, /^Redis check failed: /)
+        assert.notInclude(reason, "127.0.0.1")
+        const switched = yield* failedOverTo(set)
+        assert.strictEqual(switched.port, set.replica.port)
+        assert.isAtMost(notReadyAt, switched.at)
+        const readyAt = yield* Topology.readyAt(health, true, "15 seconds")
+        assert.isAtMost(readyAt - switched.at, recoveryMillis + slackMillis)
+        assert.strictEqual((yield* get(health.address.port, "/readyz")).status, 200)
+        // The same client, now on the new primary.
+        assert.strictEqual(client.status, "ready")
+        assert.isAbove(yield* RedisServer.commandCalls(set.replica, "ping"), 0)
+
+        yield* Scope.close(scope, Exit.void)
+        yield* connections.back
+      })
+  )
+
+  onSentinels(
+    "a frozen primary (SIGSTOP) turns readiness 503 within threshold × (interval + timeout), then 200 on the new one",
+    (set) =>
+      Effect.gen(function*() {
+        const connections = yield* Topology.connectionsNow(set.ports)
+        const scope = yield* Scope.make()
+        const { health } = yield* serveThroughSentinels(set, scope)
+
+        yield* set.primary.freeze
+        const frozenAt = Date.now()
+        const notReadyAt = yield* Topology.readyAt(health, false, "10 seconds")
+        assert.isAtMost(notReadyAt - frozenAt, detectionMillis + slackMillis)
+        assert.strictEqual((yield* get(health.address.port, "/readyz")).status, 503)
+        assert.match(Option.getOrThrow((yield* checkStatus(health)).lastError), /timed out/)
+
+        const switched = yield* failedOverTo(set)
+        assert.strictEqual(switched.port, set.replica.port)
+        const readyAt = yield* Topology.readyAt(health, true, "15 seconds")
+        assert.isAtMost(readyAt - switched.at, recoveryMillis + slackMillis)
+
+        yield* Scope.close(scope, Exit.void)
+        // The old primary answers again (it closes what the client dropped while it was frozen).
+        yield* set.primary.thaw
+        yield* connections.back
+      })
+  )
+
+  onSentinels("a client that ioredis gives up during a failover is connected again", (set) =>
+    Effect.gen(function*() {
+      const { client, health } = yield* serveThroughSentinels(set, yield* Effect.scope)
+      // The race (see ../shared/tools/ioredis-sentinel-race.mjs), forced: a +switch-master that arrives while
+      // the client looks the primary up after losing it ends the client for good.
+      let killed = false
+      let forced = false
+      let ended = false
+      client.on("connecting", () => {
+        const { connector } = client as unknown as { connector: { failoverDetector?: { disconnect: () => void } } }
+        if (killed && !forced) {
+          forced = true
+          connector.failoverDetector?.disconnect()
+        }
+      })
+      client.on("end", () => ended = true)
+      killed = true
+      yield* set.primary.kill
+      // ioredis has given the client up: without the guard it would stay so, and readiness 503, until a restart.
+      yield* eventually(Effect.sync(() => ended), (ended) => ended, "10 seconds")
+      assert.isTrue(forced)
+
+      yield* failedOverTo(set)
+      yield* Topology.readyAt(health, true, "15 seconds")
+      assert.strictEqual(client.status, "ready")
+    }))
+
+  for (const [major, Client] of [["ioredis 6", Redis], ["ioredis 5", Redis5 as unknown as typeof Redis]] as const) {
+    onSentinels(
+      `judges an application's Sentinel client (${major}) by PING, where that client is connected, and never closes it`,
+      (set) =>
+        Effect.gen(function*() {
+          const client = yield* Effect.acquireRelease(
+            Effect.sync(() => {
+              const client = new Client({ sentinels: [...set.addresses], name: set.name })
+              client.on("error", () => {})
+              return client
+            }),
+            (client) => Effect.sync(() => client.disconnect())
+          )
+          const scope = yield* Scope.make()
+          const health = yield* serveOn(RedisClient.layerFromClient(client), fast).pipe(Scope.provide(scope))
+          const pings = yield* RedisServer.commandCalls(set.primary, "ping")
+          yield* eventually(checkStatus(health), (status) => status.consecutiveSuccesses >= 3)
+          assert.isAtLeast((yield* RedisServer.commandCalls(set.primary, "ping")) - pings, 3)
+          yield* Scope.close(scope, Exit.void)
+          assert.strictEqual(client.status, "ready")
+        })
+    )
+  }
+})
