@@ -65,27 +65,6 @@ const runOnce = (check: Check, index: number, state: State): Effect.Effect<void>
   })
 
 /**
- * Marks stale every check whose last result (or the start) is older than its staleness bound; returns how
- * long to wait until the next check could turn stale.
- */
-const watchdog = (checks: ReadonlyArray<Check>, state: State, startedAt: number): Effect.Effect<number> =>
-  Effect.gen(function*() {
-    const now = yield* Clock.currentTimeMillis
-    let next = state.settings.intervalMillis
-    for (const [index, check] of checks.entries()) {
-      yield* state.updateCheck(index, (status) => {
-        // Stale once "longer than" the bound: the first millisecond past it.
-        const deadline = (status.lastCheckedAt ?? startedAt) + check.settings.staleAfterMillis + 1
-        if (status.stale) return status
-        if (now >= deadline) return Core.markStale(status)
-        next = Math.min(next, deadline - now)
-        return status
-      })
-    }
-    return next
-  })
-
-/**
  * Every check at once, then one interval after each of its runs ends (`Schedule.spaced`: a slow check delays
  * only its own next run, and runs never pile up); beside them, the watchdog. Runs until interrupted.
  */
@@ -102,7 +81,8 @@ const run = (checks: ReadonlyArray<Check>, state: State): Effect.Effect<void> =>
         ),
       { concurrency: "unbounded", discard: true }
     )
-    const stale = watchdog(checks, state, startedAt).pipe(
+    const stale = Clock.currentTimeMillis.pipe(
+      Effect.flatMap((now) => state.sweep(now, startedAt)),
       Effect.flatMap((wait) => Effect.sleep(Duration.millis(wait))),
       Effect.forever
     )

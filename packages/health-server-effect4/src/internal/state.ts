@@ -7,6 +7,7 @@
  */
 import type { Settings } from "@stargazer/health-core/options"
 import * as Core from "@stargazer/health-core/state"
+import * as Store from "@stargazer/health-core/store"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -31,6 +32,8 @@ export interface State {
   readonly changes: (stream: typeof Stream) => Stream.Stream<HealthStatus.HealthStatus>
   /** Applies `f` to the check at `index`, re-derives the probes and logs the check's transition, if any. */
   readonly updateCheck: (index: number, f: (check: Core.Check) => Core.Check) => Effect.Effect<void>
+  /** The watchdog's sweep at `now` (`Store.sweep`); returns how long until the next check could turn stale. */
+  readonly sweep: (now: number, startedAt: number) => Effect.Effect<number>
   readonly markNotReady: Effect.Effect<void>
   readonly markReady: Effect.Effect<void>
   /** Readiness `503` from now on (the server is shutting down). */
@@ -65,89 +68,64 @@ const toStatus = (state: Core.State): HealthStatus.HealthStatus => ({
   checks: state.checks.map(toCheckStatus)
 })
 
-const logTransition = (before: Core.Check, after: Core.Check, state: Core.State): Effect.Effect<void> => {
-  const from = Core.condition(before)
-  const to = Core.condition(after)
-  if (from === to) return Effect.void
-  const counted = Metrics.recordTransition(after.name, from, to)
-  const annotations = {
-    check: after.name,
-    from,
-    to,
-    reason: to === "stale" ? "stale" : after.lastError ?? "recovered",
-    live: state.live,
-    ready: state.ready
-  }
-  return Effect.andThen(
-    counted,
-    to === "healthy"
-      ? Effect.logInfo("health_state_changed").pipe(Effect.annotateLogs(annotations))
-      : Effect.logWarning("health_state_changed").pipe(
-        Effect.annotateLogs({ ...annotations, consecutiveFailures: after.consecutiveFailures })
-      )
+const log = (line: Store.LogLine): Effect.Effect<void> =>
+  (line.level === "Info" ? Effect.logInfo(line.message) : Effect.logWarning(line.message)).pipe(
+    Effect.annotateLogs(line.annotations)
   )
-}
-
-/** `health_started` once every check has passed once (readiness follows, in initial state `starting`). */
-const logStarted = (before: Core.State, after: Core.State): Effect.Effect<void> =>
-  !before.started && after.started
-    ? Effect.logInfo("health_started").pipe(Effect.annotateLogs({ live: after.live, ready: after.ready }))
-    : Effect.void
 
 /** Creates the state, every check healthy and not yet run. @internal */
 export const make = (settings: Settings): Effect.Effect<State> =>
   Effect.gen(function*() {
     const { gates } = settings
-    let current = Core.initial(settings.checks.map((check) => check.name), gates)
+    const store = Store.make(settings)
     let view: HealthStatus.HealthStatus | undefined
     const published = yield* PubSub.unbounded<Core.State>()
-    yield* Metrics.setGauges(current, gates)
+    yield* Metrics.setGauges(store.current(), gates)
 
-    /** Replaces the state and publishes it; returns the effect that logs the transition. */
-    const set = (next: Core.State, log: Effect.Effect<void>) =>
-      Effect.suspend(() => {
-        current = next
-        view = undefined
-        return Metrics.setGauges(next, gates).pipe(
-          Effect.andThen(PubSub.publish(published, next)),
-          Effect.andThen(log)
-        )
-      })
+    /** Publishes, measures and logs a change the store applied. */
+    const applied = (change: Store.Change | undefined): Effect.Effect<void> => {
+      if (change === undefined) return Effect.void
+      view = undefined
+      const { lines, state, transition } = change
+      return Metrics.setGauges(state, gates).pipe(
+        Effect.andThen(PubSub.publish(published, state)),
+        Effect.andThen(
+          transition === undefined
+            ? Effect.void
+            : Metrics.recordTransition(transition.name, transition.from, transition.to)
+        ),
+        Effect.andThen(Effect.forEach(lines, log, { discard: true }))
+      )
+    }
+    // Applied synchronously and published in one uninterruptible step: no change goes unpublished or unlogged.
+    const apply = (change: () => Store.Change | undefined) =>
+      Effect.suspend(() => applied(change())).pipe(Effect.uninterruptible, annotate)
 
     const updateCheck = (index: number, f: (check: Core.Check) => Core.Check) =>
+      apply(() => store.updateCheck(index, f))
+    const setFlag = (flag: Store.Flag, value: boolean, message: string) =>
+      apply(() => store.setFlag(flag, value, message))
+    const sweep = (now: number, startedAt: number) =>
       Effect.suspend(() => {
-        const before = current.checks[index]
-        const after = f(before)
-        if (after === before) return Effect.void
-        const checks = current.checks.slice()
-        checks[index] = after
-        const next = Core.derive({ ...current, checks }, gates)
-        return set(next, Effect.andThen(logTransition(before, after, next), logStarted(current, next)))
+        const { changes, nextMillis } = store.sweep(now, startedAt)
+        return Effect.as(Effect.forEach(changes, applied, { discard: true }), nextMillis)
       }).pipe(Effect.uninterruptible, annotate)
 
-    const setFlag = (flag: "markedNotReady" | "draining", value: boolean, message: string) =>
-      Effect.suspend(() => {
-        if (current[flag] === value) return Effect.void
-        const next = Core.derive({ ...current, [flag]: value }, gates)
-        const log = Effect.logInfo(message).pipe(Effect.annotateLogs({ from: current.ready, to: next.ready }))
-        return set(next, log)
-      }).pipe(Effect.uninterruptible, annotate)
-
-    const status = Effect.sync(() => view ??= toStatus(current))
+    const status = Effect.sync(() => view ??= toStatus(store.current()))
     const changes = (S: typeof Stream) =>
       S.unwrap(Effect.map(PubSub.subscribe(published), (subscription) =>
-        S.concat(S.succeed(current), S.fromSubscription(subscription)).pipe(
+        S.concat(S.succeed(store.current()), S.fromSubscription(subscription)).pipe(
           S.changesWith(Core.sameConditions),
           S.map(toStatus)
         )))
 
     return {
       settings,
-      current: () =>
-        current,
+      current: store.current,
       status,
       changes,
       updateCheck,
+      sweep,
       markNotReady: setFlag("markedNotReady", true, "health_marked_not_ready"),
       markReady: setFlag("markedNotReady", false, "health_marked_ready"),
       drain: setFlag("draining", true, "health_server_draining")
