@@ -4,7 +4,7 @@
  * Sentinel client again when ioredis has given it up.
  */
 import type { Cluster, Redis } from "ioredis"
-import { nonOverlapping } from "./redis.js"
+import { isRedisUrl, nonOverlapping } from "./redis.js"
 import type { Details } from "./state.js"
 
 /** A node or a sentinel. */
@@ -89,6 +89,28 @@ export const topologyOf = (input: TopologyInput): Topology | Problem => {
     return addressesProblem("sentinel.sentinels", sentinels) ?? { _tag: "Sentinel", sentinels, name }
   }
   return { _tag: "Single", url: input.url ?? defaultUrl }
+}
+
+/** An option of a client the library owns that cannot be used: `InvalidUrl` for `url`, `InvalidOption` else. */
+export interface ClientProblem extends Problem {
+  readonly reason: "InvalidUrl" | "InvalidOption"
+}
+
+/**
+ * The topology of a client the library owns (see `topologyOf`), or what is wrong with its options, a URL that is
+ * not `redis://` or `rediss://` included (the URL itself is never repeated).
+ */
+export const clientTopologyOf = (input: TopologyInput): Topology | ClientProblem => {
+  const topology = topologyOf(input)
+  if ("problem" in topology) return { reason: "InvalidOption", ...topology }
+  if (topology._tag === "Single" && !isRedisUrl(topology.url)) {
+    return {
+      reason: "InvalidUrl",
+      option: "url",
+      problem: "expected redis://[user:password@]host[:port][/db] or rediss://..."
+    }
+  }
+  return topology
 }
 
 /** The `field:value` lines of `CLUSTER INFO`. */

@@ -14,6 +14,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { Cluster } from "ioredis"
+import { Cluster as Cluster5 } from "ioredis5"
 import { checkStatus, eventually, get, serveOn, silent } from "./utils/health.js"
 import * as Topology from "./utils/redisTopology.js"
 
@@ -25,11 +26,14 @@ const detectionMillis = 2 * (200 + 500)
 /** What polling and HTTP add to a measured time. */
 const slackMillis = 500
 
+/** The ioredis majors an application may own its client of; both are typed as the `Cluster` of ioredis 6. */
+const majors = { "ioredis 6": Cluster, "ioredis 5": Cluster5 as unknown as typeof Cluster } as const
+
 /** A `Cluster` the application owns, with ioredis' defaults; disconnected by the test's scope. */
-const appCluster = (seeds: Topology.Cluster["seeds"]) =>
+const appCluster = (seeds: Topology.Cluster["seeds"], major: keyof typeof majors = "ioredis 6") =>
   Effect.acquireRelease(
     Effect.callback<Cluster>((resume) => {
-      const client = new Cluster([...seeds])
+      const client = new majors[major]([...seeds])
       client.on("error", () => {})
       client.once("ready", () => resume(Effect.succeed(client)))
     }),
@@ -88,17 +92,23 @@ layer(Layer.effect(TestCluster, Topology.cluster()), { excludeTestServices: true
         yield* connections.back
       })))
 
-    it.effect("judges an application's Cluster by CLUSTER INFO too, and never closes it", () =>
-      silent(Effect.gen(function*() {
-        const cluster = yield* TestCluster
-        const client = yield* appCluster(cluster.seeds)
-        const scope = yield* Scope.make()
-        const health = yield* serveOn(RedisClient.layerFromClient(client), fast).pipe(Scope.provide(scope))
-        const status = yield* eventually(checkStatus(health), (status) => status.consecutiveSuccesses >= 3)
-        assert.deepInclude(Option.getOrThrow(status.details), { cluster_state: "ok", cluster_size: 3 })
-        yield* Scope.close(scope, Exit.void)
-        assert.strictEqual(client.status, "ready")
-      })))
+    for (const major of ["ioredis 6", "ioredis 5"] as const) {
+      it.effect(`judges an application's Cluster (${major}) by CLUSTER INFO too, and never closes it`, () =>
+        silent(Effect.gen(function*() {
+          const cluster = yield* TestCluster
+          const client = yield* appCluster(cluster.seeds, major)
+          const before = yield* Effect.forEach(cluster.nodes, cluster.infoCalls)
+          const scope = yield* Scope.make()
+          const health = yield* serveOn(RedisClient.layerFromClient(client), fast).pipe(Scope.provide(scope))
+          const status = yield* eventually(checkStatus(health), (status) => status.consecutiveSuccesses >= 3)
+          assert.deepInclude(Option.getOrThrow(status.details), { cluster_state: "ok", cluster_size: 3 })
+          // One CLUSTER INFO to each primary.
+          const after = yield* Effect.forEach(cluster.nodes, cluster.infoCalls)
+          assert.deepStrictEqual(after.map((calls, i) => calls > before[i]), [true, true, true])
+          yield* Scope.close(scope, Exit.void)
+          assert.strictEqual(client.status, "ready")
+        })))
+    }
 
     it.effect(
       "a killed primary turns readiness 503 once the cluster reports cluster_state:fail, while PING stays green; restarted, 200 again",

@@ -5,7 +5,7 @@
  */
 import { assert, describe } from "@effect/vitest"
 import * as HealthCheck from "@stargazer/health-server-effect4/HealthCheck"
-import type * as HealthServer from "@stargazer/health-server-effect4/HealthServer"
+import * as HealthServer from "@stargazer/health-server-effect4/HealthServer"
 import * as RedisClient from "@stargazer/health-server-effect4/RedisClient"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
@@ -16,6 +16,7 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { Redis } from "ioredis"
 import { Redis as Redis5 } from "ioredis5"
+import * as Http from "node:http"
 import * as Net from "node:net"
 import { checkStatus, eventually, get, live, liveLogged, serveOn } from "./utils/health.js"
 import * as RedisServer from "./utils/redisServer.js"
@@ -65,6 +66,49 @@ const listenOn = (port: number) =>
 
 /** Asserts that `port` is free again: something else can bind it. */
 const portFree = (port: number) => Effect.scoped(listenOn(port))
+
+/** `count` TCP connections that send nothing, or only `send` once connected; the scope destroys those left. */
+const idleConnections = (port: number, count: number, send?: string) =>
+  Effect.acquireRelease(
+    Effect.callback<Array<Net.Socket>>((resume) => {
+      const sockets: Array<Net.Socket> = []
+      let ready = 0
+      const counted = () => {
+        if (++ready === count) resume(Effect.succeed(sockets))
+      }
+      for (let i = 0; i < count; i++) {
+        const socket = Net.connect({ host: "127.0.0.1", port })
+        socket.on("error", () => {})
+        socket.once("connect", () => send === undefined ? counted() : socket.write(send, counted))
+        sockets.push(socket)
+      }
+    }),
+    (sockets) => Effect.sync(() => sockets.forEach((socket) => socket.destroy()))
+  ).pipe(Effect.map((sockets) => ({ open: () => sockets.filter((socket) => !socket.closed).length })))
+
+/** GETs over one kept-alive connection (an agent with one socket); the scope destroys the agent. */
+const keepAliveClient = (port: number) =>
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.sync(() => new Http.Agent({ keepAlive: true, maxSockets: 1 })),
+      (agent) => Effect.sync(() => agent.destroy())
+    ),
+    (agent) => ({
+      get: (path: string) =>
+        Effect.callback<{ readonly status: number; readonly body: string }, Error>((resume) => {
+          const request = Http.get({ host: "127.0.0.1", port, path, agent }, (response) => {
+            let body = ""
+            response.setEncoding("utf8")
+            response.on("data", (chunk) => body += chunk)
+            response.on("end", () => resume(Effect.succeed({ status: response.statusCode!, body })))
+          })
+          request.on("error", (error) => resume(Effect.fail(error)))
+          return Effect.sync(() => request.destroy())
+        }),
+      /** Sockets the agent holds open (a kept-alive connection shows as 1). */
+      sockets: () => Object.values(agent.sockets).flat().length + Object.values(agent.freeSockets).flat().length
+    })
+  )
 
 /** Who owns the client: the library (ioredis 6), or the application (ioredis 6 or 5, through `layerFromClient`). */
 const owners = ["library", "ioredis 6", "ioredis 5"] as const
@@ -335,6 +379,50 @@ describe("HealthServer on real Redis", () => {
         yield* eventually(Effect.sync(tcpCount), (count) => count <= baseline).pipe(
           Effect.mapError(() => new Error(`sockets left open: ${tcpCount()}, before: ${baseline}`))
         )
+        yield* portFree(port)
+      })
+  )
+
+  liveLogged("closing does not hang on a check that cannot be interrupted", (logs) =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const wedged = HealthCheck.make({
+        name: "wedged",
+        check: Effect.uninterruptible(Effect.never),
+        timeout: "200 millis"
+      })
+      const server = yield* HealthServer.make({ port: 0, checks: [wedged], shutdownDelay: "100 millis" }).pipe(
+        Scope.provide(scope)
+      )
+      assert.strictEqual((yield* get(server.address.port, "/livez")).status, 200)
+      const closed = yield* Scope.close(scope, Exit.void).pipe(Effect.timeoutOption("10 seconds"))
+      assert.isTrue(Option.isSome(closed), "closing the scope hung on the wedged check")
+      // It said why it did not wait, and the socket is closed all the same.
+      const warning = logs.find((line) => line.message === "health_checks_not_stopped")
+      assert.deepInclude(warning, { level: "Warn" })
+      assert.strictEqual(warning?.annotations.reason, "a check does not respond to interruption")
+      assert.include(logs.map((line) => line.message), "health_server_stopped")
+      yield* portFree(server.address.port)
+    }))
+
+  live(
+    "closing does not wait on idle, stalled or kept-alive client connections, and cuts them",
+    () =>
+      Effect.gen(function*() {
+        const scope = yield* Scope.make()
+        const server = yield* HealthServer.make({ port: 0 }).pipe(Scope.provide(scope))
+        const { port } = server.address
+        const idle = yield* idleConnections(port, 2) // connected, never a byte
+        const stalled = yield* idleConnections(port, 2, "GET /healthz HTTP/1.1\r\nHost: x\r\n") // half a head
+        const kept = yield* keepAliveClient(port)
+        assert.deepStrictEqual(yield* kept.get("/healthz"), { status: 200, body: "OK" })
+        assert.strictEqual(kept.sockets(), 1)
+        // Opened after them and answered: the server has taken every one of them in.
+        assert.strictEqual((yield* get(port, "/livez")).status, 200)
+
+        const closed = yield* Scope.close(scope, Exit.void).pipe(Effect.timeoutOption("3 seconds"))
+        assert.isTrue(Option.isSome(closed), "closing the scope hung on an open connection")
+        yield* eventually(Effect.sync(() => idle.open() + stalled.open() + kept.sockets()), (open) => open === 0)
         yield* portFree(port)
       })
   )

@@ -98,38 +98,6 @@ const topologyFrom = (options: RedisClient.Options): Effect.Effect<Topology, Red
   return "problem" in topology ? Effect.fail(new RedisClientError(topology)) : Effect.succeed(topology)
 }
 
-/** @internal */
-export const makePing = (client: Client): Effect.Effect<void, RedisCheckError> => pingCheck(client, () => undefined)
-
-/** @internal */
-export const makeCheck = (client: Client): Effect.Effect<unknown, RedisCheckError> => checkOf(client, () => undefined)
-
-/** @internal */
-export const fromClient = (client: Client): RedisClient.RedisClient => ({ client, check: makeCheck(client) })
-
-/** @internal */
-export const layerFromClient = (client: Client): Layer.Layer<RedisClient.RedisClient> =>
-  Layer.sync(RedisClientTag, () => fromClient(client))
-
-const reveal = (value: Redacted.Redacted | string | undefined): string | undefined =>
-  value === undefined ? undefined : Redacted.isRedacted(value) ? Redacted.value(value) : value
-
-/** The options given in code as one topology, or the `RedisClientError` naming what is wrong. */
-const topologyFrom = (options: RedisClient.Options): Effect.Effect<Topology, RedisClientError> => {
-  const topology = topologyOf({ url: reveal(options.url), cluster: options.cluster, sentinel: options.sentinel })
-  if ("problem" in topology) return Effect.fail(new RedisClientError({ reason: "InvalidOption", ...topology }))
-  if (topology._tag === "Single" && !isRedisUrl(topology.url)) {
-    return Effect.fail(
-      new RedisClientError({
-        reason: "InvalidUrl",
-        option: "url",
-        problem: "expected redis://[user:password@]host[:port][/db] or rediss://..."
-      })
-    )
-  }
-  return Effect.succeed(topology)
-}
-
 const millis = (input: Duration.Input): number => Duration.toMillis(Duration.fromInputUnsafe(input))
 
 /** @internal */

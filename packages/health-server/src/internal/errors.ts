@@ -3,6 +3,7 @@
  *
  * @internal
  */
+import * as Messages from "@stargazer/health-core/errors"
 import type { Details } from "@stargazer/health-core/state"
 import { detailsProperty } from "@stargazer/health-core/state"
 import * as Data from "effect/Data"
@@ -14,15 +15,7 @@ export class HealthServerError extends Data.TaggedError("HealthServerError")<{
   readonly cause: unknown
 }> {
   override get message() {
-    const code = typeof this.cause === "object" && this.cause !== null && "code" in this.cause
-      ? this.cause.code
-      : undefined
-    const why = code === "EADDRINUSE"
-      ? "address already in use"
-      : this.cause instanceof Error
-      ? this.cause.message
-      : String(this.cause)
-    return `Health server cannot listen on ${this.host}:${this.port}: ${why}`
+    return Messages.listenFailure(this.host, this.port, this.cause)
   }
 }
 
@@ -34,8 +27,7 @@ export class HealthServerOptionsError extends Data.TaggedError("HealthServerOpti
   readonly variable?: string | undefined
 }> {
   override get message() {
-    const source = this.variable === undefined ? "" : ` (${this.variable})`
-    return `Invalid health server option ${this.option}${source}: ${this.problem}`
+    return Messages.invalidOption(this.option, this.problem, this.variable)
   }
 }
 
@@ -47,7 +39,7 @@ export class RedisCheckError extends Data.TaggedError("RedisCheckError")<{
   readonly details?: Details | undefined
 }> {
   override get message() {
-    return `Redis check failed: ${this.reason}`
+    return Messages.redisCheckFailed(this.reason)
   }
 
   /** The details, where the health state looks for them. */
@@ -67,6 +59,6 @@ export class RedisClientError extends Data.TaggedError("RedisClientError")<{
   readonly cause?: unknown
 }> {
   override get message() {
-    return `Invalid Redis client option ${this.option}: ${this.problem}`
+    return Messages.invalidRedisOption(this.option, this.problem)
   }
 }

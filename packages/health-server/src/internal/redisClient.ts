@@ -7,10 +7,10 @@
  */
 import { redisCheckName } from "@stargazer/health-core/options"
 import type { Client } from "@stargazer/health-core/redis"
-import { isCluster, isRedisUrl, nonOverlapping } from "@stargazer/health-core/redis"
+import { isCluster, nonOverlapping } from "@stargazer/health-core/redis"
 import * as Owned from "@stargazer/health-core/redisClient"
 import type { Topology } from "@stargazer/health-core/redisTopology"
-import { makeClusterCheck, topologyOf } from "@stargazer/health-core/redisTopology"
+import { clientTopologyOf, makeClusterCheck } from "@stargazer/health-core/redisTopology"
 import { withDetails } from "@stargazer/health-core/state"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -82,18 +82,8 @@ const reveal = (value: Redacted.Redacted | string | undefined): string | undefin
 
 /** The options given in code as one topology, or the `RedisClientError` naming what is wrong. */
 const topologyFrom = (options: RedisClient.Options): Effect.Effect<Topology, RedisClientError> => {
-  const topology = topologyOf({ url: reveal(options.url), cluster: options.cluster, sentinel: options.sentinel })
-  if ("problem" in topology) return Effect.fail(new RedisClientError({ reason: "InvalidOption", ...topology }))
-  if (topology._tag === "Single" && !isRedisUrl(topology.url)) {
-    return Effect.fail(
-      new RedisClientError({
-        reason: "InvalidUrl",
-        option: "url",
-        problem: "expected redis://[user:password@]host[:port][/db] or rediss://..."
-      })
-    )
-  }
-  return Effect.succeed(topology)
+  const topology = clientTopologyOf({ url: reveal(options.url), cluster: options.cluster, sentinel: options.sentinel })
+  return "problem" in topology ? Effect.fail(new RedisClientError(topology)) : Effect.succeed(topology)
 }
 
 /** @internal */
