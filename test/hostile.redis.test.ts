@@ -24,7 +24,10 @@ import type { Started } from "./utils/service.js"
 import type { Target } from "./utils/targets.js"
 import { targets } from "./utils/targets.js"
 
-const interval = 200
+// A result every interval + timeout (800 ms) while Redis hangs; stale after max(3 × interval, interval + 2 ×
+// timeout) = 1.5 s without one, so a loaded machine's late timers do not make the check stale (which would
+// fail liveness too).
+const interval = 500
 const timeout = 300
 const threshold = 2
 const env = {
