@@ -23,10 +23,10 @@ const serveThenStop = (target: Target, env: Record<string, string>) =>
   Effect.gen(function*() {
     const service = yield* spawnService({ via: "node", script: target.service }, { ...probed, ...env })
     const port = yield* boundPort(service)
-    // Ready from the start (initial state healthy): wait for the first run of the check, which brings its details.
+    // Ready from the start (initial state healthy): wait for the first success of the check, which brings its details.
     const ready = yield* eventually(
       Topology.getJson(port, "/readyz"),
-      ({ body, status }) => status === 200 && typeof body.checks.redis.lastCheckedAt === "string",
+      ({ body, status }) => status === 200 && typeof body.checks.redis.lastSuccessAt === "string",
       "30 seconds"
     )
     assert.strictEqual((yield* get(port, "/healthz")).status, 200)
