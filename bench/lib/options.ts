@@ -51,8 +51,11 @@ export const quick: Mode = {
   outputs: { markdown: "results-quick.md", json: "results-quick.json" }
 }
 
-/** The servers the long checks (long freeze, 1,000,000 probes) run for, after the rounds: the library's, standalone. */
-export const longCheckServers: ReadonlyArray<string> = ["stargazer", "stargazer-effect4"]
+/**
+ * The servers the long checks (1,000,000 probes, long freeze) run for, after the rounds: the library's, standalone,
+ * and baseline, the reference that shows what Node itself does over the same probes.
+ */
+export const longCheckServers: ReadonlyArray<string> = ["baseline", "stargazer", "stargazer-effect4"]
 
 /** The behaviour every server is configured with. */
 export const health = {

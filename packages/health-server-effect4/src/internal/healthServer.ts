@@ -30,10 +30,9 @@ export const makeState = (
   Effect.gen(function*() {
     const { checks, settings } = yield* Options.resolve(options)
     const state = yield* State.make(settings)
-    const service = yield* toService(state)
     // Forked and its stop registered in one uninterruptible step: an interrupted start leaves no loop behind.
     yield* Effect.acquireRelease(CheckLoop.start(checks, state), (stopLoop) => stopLoop)
-    return service
+    return yield* toService(state)
   })
 
 /** @internal */
@@ -54,8 +53,9 @@ export const make = (
       host: options.host ?? defaults.host,
       port: options.port ?? defaults.port
     })
-    const service = yield* toService(state, { address })
     const stopLoop = yield* Effect.acquireRelease(CheckLoop.start(checks, state), (stopLoop) => stopLoop)
+    // After the fork: the first run of the checks goes out while the `Stream` module (for `changes`) loads.
+    const service = yield* toService(state, { address })
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
         yield* state.drain.pipe(Effect.annotateLogs({ shutdownDelay: Duration.format(shutdownDelay) }))
