@@ -22,7 +22,7 @@ import { RedisServer } from "./lib/redis.js"
 import { markdown } from "./lib/report.js"
 import type { Results, Round } from "./lib/results.js"
 import { summaries } from "./lib/results.js"
-import { freePort, servers, ServerStartError, startServer } from "./lib/servers.js"
+import { clearCompileCaches, freePort, servers, ServerStartError, startServer } from "./lib/servers.js"
 import { evaluate } from "./lib/targets.js"
 
 const settings = (mode: Mode): Record<string, string> => ({
@@ -84,8 +84,10 @@ const main = async () => {
 
   const redis = new RedisServer(await freePort())
   await redis.start()
-  // Start and stop each server once, unmeasured: the first to run would otherwise pay for a cold file cache.
+  // Start and stop each server once, unmeasured: the first to run would otherwise pay for a cold file cache (and
+  // the compile-cache servers for an empty cache).
   console.log("priming: starting each server once, unmeasured")
+  clearCompileCaches()
   for (const spec of servers) await (await startServer(spec, redis.url)).stop()
 
   const rounds: Array<Round> = []

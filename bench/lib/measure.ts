@@ -128,7 +128,7 @@ export const measureServer = async (spec: ServerSpec, redis: RedisServer, mode: 
   try {
     await sleep(mode.settleMs)
     const figures: Figures = { startupMs: server.startupMs, idleRssMiB: rssMiB(server.pid) }
-    if (server.probeUrl === undefined) return figures
+    if (server.probeUrl === undefined || spec.startupOnly === true) return figures
 
     await load(server.probeUrl, 50, mode.warmupSeconds)
     const at50 = await measuredLoad(server, redis, 50, mode.loadSeconds)

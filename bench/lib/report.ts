@@ -137,8 +137,8 @@ const longTable = (results: Results): string =>
   table(
     ["server", "check", "result"],
     Object.entries(results.long).flatMap(([name, long]) => [
-      [name, `Redis frozen ${long.freeze.seconds} s (RSS each second, a probe every 100 ms)`, freezeText(long)],
-      [name, "1,000,000 probes at 50 connections", millionText(long)]
+      [name, "1,000,000 probes at 50 connections", millionText(long)],
+      [name, `then Redis frozen ${long.freeze.seconds} s (RSS each second, a probe every 100 ms)`, freezeText(long)]
     ]),
     false
   )
@@ -189,6 +189,11 @@ ${
       { title: "spawn → first 200 ms", metric: "startupMs", ratio: true }
     ], true)
   }
+
+\`baseline+effect\` and \`baseline+effect4\` are \`baseline\` loading \`effect/Effect\` and \`effect/Layer\` first: the
+start-up and memory any program on that Effect line pays before its own code runs, the floor under the library's
+servers. The \`+compile-cache\` rows are servers run with \`NODE_COMPILE_CACHE\` (Node's on-disk cache of compiled
+modules, written by their unmeasured first start), as a user may run them.
 
 ## Redis: PINGs, freeze, kill and restart
 

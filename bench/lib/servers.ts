@@ -23,6 +23,10 @@ export interface ServerSpec {
   readonly probePath: string | undefined
   /** Whether it serves GET /app on APP_PORT. */
   readonly app: boolean
+  /** Measured for start-up and idle RSS only (no loads, no Redis faults): the start-up floors and variants. */
+  readonly startupOnly?: boolean
+  /** Run with Node's module compile cache (`NODE_COMPILE_CACHE`, a directory of its own under .compile-cache/). */
+  readonly compileCache?: boolean
 }
 
 export const servers: ReadonlyArray<ServerSpec> = [
@@ -64,6 +68,61 @@ export const servers: ReadonlyArray<ServerSpec> = [
     ],
     probePath: "/readyz",
     app: false
+  },
+  {
+    name: "baseline+effect",
+    file: "servers/baseline-effect.mjs",
+    description:
+      "baseline that first imports effect/Effect and effect/Layer (Effect 3): the start-up floor of any Effect 3 program; start-up only",
+    packages: ["effect", "ioredis"],
+    probePath: "/readyz",
+    app: false,
+    startupOnly: true
+  },
+  {
+    name: "baseline+effect4",
+    file: "effect4/baseline-effect.mjs",
+    description:
+      "baseline that first imports effect/Effect and effect/Layer of Effect 4: the start-up floor of any Effect 4 program; start-up only",
+    packages: ["effect (effect4/)", "ioredis"],
+    probePath: "/readyz",
+    app: false,
+    startupOnly: true
+  },
+  {
+    name: "baseline+compile-cache",
+    file: "servers/baseline.mjs",
+    description: "baseline run with NODE_COMPILE_CACHE (primed by the unmeasured first start); start-up only",
+    packages: ["ioredis"],
+    probePath: "/readyz",
+    app: false,
+    startupOnly: true,
+    compileCache: true
+  },
+  {
+    name: "stargazer+compile-cache",
+    file: "servers/stargazer.mjs",
+    description: "stargazer run with NODE_COMPILE_CACHE (primed by the unmeasured first start); start-up only",
+    packages: ["@stargazer/health-server", "effect", "@effect/platform", "@effect/platform-node", "ioredis"],
+    probePath: "/readyz",
+    app: false,
+    startupOnly: true,
+    compileCache: true
+  },
+  {
+    name: "stargazer-effect4+compile-cache",
+    file: "effect4/stargazer.mjs",
+    description: "stargazer-effect4 run with NODE_COMPILE_CACHE (primed by the unmeasured first start); start-up only",
+    packages: [
+      "@stargazer/health-server-effect4",
+      "effect (effect4/)",
+      "@effect/platform-node (effect4/)",
+      "ioredis (effect4/)"
+    ],
+    probePath: "/readyz",
+    app: false,
+    startupOnly: true,
+    compileCache: true
   },
   {
     name: "effect-app",
@@ -149,6 +208,12 @@ function before(): ReadonlyArray<ServerSpec> {
   }]
 }
 
+/** The compile cache of `spec`: bench/.compile-cache/<name>, emptied by `clearCompileCaches` at each run's start. */
+const compileCacheDir = (spec: ServerSpec): string => Path.join(benchDir, ".compile-cache", spec.name)
+
+/** Empties bench/.compile-cache/, so that every run's caches are written by its own priming start. */
+export const clearCompileCaches = (): void => Fs.rmSync(Path.join(benchDir, ".compile-cache"), { recursive: true, force: true })
+
 export const serverByName = (name: string): ServerSpec => {
   const spec = servers.find((server) => server.name === name)
   if (spec === undefined) throw new Error(`no server ${name}`)
@@ -200,7 +265,8 @@ export const startServer = async (spec: ServerSpec, redisUrl: string): Promise<R
     SG_HEALTH_PING_INTERVAL: `${health.pingIntervalMs} millis`,
     SG_HEALTH_PING_TIMEOUT: `${health.pingTimeoutMs / 1000} second`,
     // effect-app, effect-app+health, effect4-app, effect4-app+health
-    APP_PORT: String(appPort)
+    APP_PORT: String(appPort),
+    ...(spec.compileCache ? { NODE_COMPILE_CACHE: compileCacheDir(spec) } : {})
   }
   const file = Path.resolve(benchDir, spec.file)
   const since = performance.now()
