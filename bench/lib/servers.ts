@@ -212,7 +212,8 @@ function before(): ReadonlyArray<ServerSpec> {
 const compileCacheDir = (spec: ServerSpec): string => Path.join(benchDir, ".compile-cache", spec.name)
 
 /** Empties bench/.compile-cache/, so that every run's caches are written by its own priming start. */
-export const clearCompileCaches = (): void => Fs.rmSync(Path.join(benchDir, ".compile-cache"), { recursive: true, force: true })
+export const clearCompileCaches = (): void =>
+  Fs.rmSync(Path.join(benchDir, ".compile-cache"), { recursive: true, force: true })
 
 export const serverByName = (name: string): ServerSpec => {
   const spec = servers.find((server) => server.name === name)
