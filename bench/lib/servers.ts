@@ -133,6 +133,15 @@ export const servers: ReadonlyArray<ServerSpec> = [
     app: true
   },
   {
+    name: "effect-app+ioredis",
+    file: "servers/effect-app-ioredis.mjs",
+    description:
+      "effect-app that also owns a connected ioredis client, as an app that uses Redis does; start-up and idle RSS only",
+    packages: ["effect", "@effect/platform", "@effect/platform-node", "ioredis"],
+    probePath: undefined,
+    app: true
+  },
+  {
     name: "effect-app+health",
     file: "servers/effect-app-health.mjs",
     description: "the same app with HealthServerLive built on top of it; probes on the health port",
@@ -146,6 +155,15 @@ export const servers: ReadonlyArray<ServerSpec> = [
     description:
       "an Effect 4 app (HttpRouter of effect/http, GET /app, @effect/platform-node 4) alone: the reference for effect4-app+health",
     packages: ["effect (effect4/)", "@effect/platform-node (effect4/)"],
+    probePath: undefined,
+    app: true
+  },
+  {
+    name: "effect4-app+ioredis",
+    file: "effect4/effect-app-ioredis.mjs",
+    description:
+      "effect4-app that also owns a connected ioredis client (ioredis 6), as an app that uses Redis does; start-up and idle RSS only",
+    packages: ["effect (effect4/)", "@effect/platform-node (effect4/)", "ioredis (effect4/)"],
     probePath: undefined,
     app: true
   },

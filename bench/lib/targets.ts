@@ -161,18 +161,23 @@ const appTargets = (results: Results, subject: string, app: string): Array<Targe
   ...redisTargets(results, subject)
 ]
 
-/** The library's servers: standalone, and the app with the health server over the app alone, per package. */
+/**
+ * The library's servers, per package: standalone, and the app with the health server over the app alone (the
+ * targets) and over the app with an ioredis client of its own (shown beside them).
+ */
 export const packages = [
   {
     label: "@stargazer/health-server (Effect 3)",
     standalone: "stargazer",
     app: "effect-app",
+    appWithRedis: "effect-app+ioredis",
     appHealth: "effect-app+health"
   },
   {
     label: "@stargazer/health-server-effect4 (Effect 4)",
     standalone: "stargazer-effect4",
     app: "effect4-app",
+    appWithRedis: "effect4-app+ioredis",
     appHealth: "effect4-app+health"
   }
 ] as const
