@@ -29,101 +29,82 @@ export interface ServerSpec {
   readonly compileCache?: boolean
 }
 
+const library = ["@stargazer/health-server", "effect", "@effect/platform", "@effect/platform-node", "ioredis"]
+const libraryEffect4 = [
+  "@stargazer/health-server-effect4",
+  "effect (effect4/)",
+  "@effect/platform-node (effect4/)",
+  "ioredis (effect4/)"
+]
+
+const baseline: ServerSpec = {
+  name: "baseline",
+  file: "servers/baseline.mjs",
+  description: "minimal node:http server, /readyz from a flag refreshed by an ioredis PING loop",
+  packages: ["ioredis"],
+  probePath: "/readyz",
+  app: false
+}
+
+const stargazer: ServerSpec = {
+  name: "stargazer",
+  file: "servers/stargazer.mjs",
+  description:
+    "@stargazer/health-server standalone as examples/service runs it (Runner over the RedisClient from REDIS_URL), from dist",
+  packages: library,
+  probePath: "/readyz",
+  app: false
+}
+
+const stargazerEffect4: ServerSpec = {
+  name: "stargazer-effect4",
+  file: "effect4/stargazer.mjs",
+  description:
+    "@stargazer/health-server-effect4 standalone as examples/effect4/service runs it (Runner over the RedisClient from REDIS_URL), from dist",
+  packages: libraryEffect4,
+  probePath: "/readyz",
+  app: false
+}
+
+/** `spec` run with NODE_COMPILE_CACHE, measured for start-up and idle RSS only. */
+const withCompileCache = (spec: ServerSpec): ServerSpec => ({
+  ...spec,
+  name: `${spec.name}+compile-cache`,
+  description: `${spec.name} run with NODE_COMPILE_CACHE (primed by the unmeasured first start); start-up only`,
+  startupOnly: true,
+  compileCache: true
+})
+
 export const servers: ReadonlyArray<ServerSpec> = [
+  baseline,
   {
-    name: "baseline",
-    file: "servers/baseline.mjs",
-    description: "minimal node:http server, /readyz from a flag refreshed by an ioredis PING loop",
-    packages: ["ioredis"],
-    probePath: "/readyz",
-    app: false
-  },
-  {
+    ...baseline,
     name: "baseline-aa",
-    file: "servers/baseline.mjs",
-    description: "the same file again: A/A control, its ratios to baseline are the noise",
-    packages: ["ioredis"],
-    probePath: "/readyz",
-    app: false
+    description: "the same file again: A/A control, its ratios to baseline are the noise"
   },
+  stargazer,
+  stargazerEffect4,
   {
-    name: "stargazer",
-    file: "servers/stargazer.mjs",
-    description:
-      "@stargazer/health-server standalone as examples/service runs it (Runner over the RedisClient from REDIS_URL), from dist",
-    packages: ["@stargazer/health-server", "effect", "@effect/platform", "@effect/platform-node", "ioredis"],
-    probePath: "/readyz",
-    app: false
-  },
-  {
-    name: "stargazer-effect4",
-    file: "effect4/stargazer.mjs",
-    description:
-      "@stargazer/health-server-effect4 standalone as examples/effect4/service runs it (Runner over the RedisClient from REDIS_URL), from dist",
-    packages: [
-      "@stargazer/health-server-effect4",
-      "effect (effect4/)",
-      "@effect/platform-node (effect4/)",
-      "ioredis (effect4/)"
-    ],
-    probePath: "/readyz",
-    app: false
-  },
-  {
+    ...baseline,
     name: "baseline+effect",
     file: "servers/baseline-effect.mjs",
     description:
       "baseline that first imports effect/Effect and effect/Layer (Effect 3): the start-up floor of any Effect 3 program; start-up only",
     packages: ["effect", "ioredis"],
-    probePath: "/readyz",
-    app: false,
     startupOnly: true
   },
   {
+    ...baseline,
     name: "baseline+effect4",
     file: "effect4/baseline-effect.mjs",
     description:
       "baseline that first imports effect/Effect and effect/Layer of Effect 4: the start-up floor of any Effect 4 program; start-up only",
     packages: ["effect (effect4/)", "ioredis"],
-    probePath: "/readyz",
-    app: false,
     startupOnly: true
   },
-  {
-    name: "baseline+compile-cache",
-    file: "servers/baseline.mjs",
-    description: "baseline run with NODE_COMPILE_CACHE (primed by the unmeasured first start); start-up only",
-    packages: ["ioredis"],
-    probePath: "/readyz",
-    app: false,
-    startupOnly: true,
-    compileCache: true
-  },
-  {
-    name: "stargazer+compile-cache",
-    file: "servers/stargazer.mjs",
-    description: "stargazer run with NODE_COMPILE_CACHE (primed by the unmeasured first start); start-up only",
-    packages: ["@stargazer/health-server", "effect", "@effect/platform", "@effect/platform-node", "ioredis"],
-    probePath: "/readyz",
-    app: false,
-    startupOnly: true,
-    compileCache: true
-  },
-  {
-    name: "stargazer-effect4+compile-cache",
-    file: "effect4/stargazer.mjs",
-    description: "stargazer-effect4 run with NODE_COMPILE_CACHE (primed by the unmeasured first start); start-up only",
-    packages: [
-      "@stargazer/health-server-effect4",
-      "effect (effect4/)",
-      "@effect/platform-node (effect4/)",
-      "ioredis (effect4/)"
-    ],
-    probePath: "/readyz",
-    app: false,
-    startupOnly: true,
-    compileCache: true
-  },
+  withCompileCache(baseline),
+  withCompileCache(stargazer),
+  withCompileCache(stargazerEffect4),
   {
     name: "effect-app",
     file: "servers/effect-app.mjs",
@@ -145,7 +126,7 @@ export const servers: ReadonlyArray<ServerSpec> = [
     name: "effect-app+health",
     file: "servers/effect-app-health.mjs",
     description: "the same app with HealthServerLive built on top of it; probes on the health port",
-    packages: ["@stargazer/health-server", "effect", "@effect/platform", "@effect/platform-node", "ioredis"],
+    packages: library,
     probePath: "/readyz",
     app: true
   },
@@ -171,12 +152,7 @@ export const servers: ReadonlyArray<ServerSpec> = [
     name: "effect4-app+health",
     file: "effect4/effect-app-health.mjs",
     description: "the same Effect 4 app with @stargazer/health-server-effect4's HealthServerLive on top of it",
-    packages: [
-      "@stargazer/health-server-effect4",
-      "effect (effect4/)",
-      "@effect/platform-node (effect4/)",
-      "ioredis (effect4/)"
-    ],
+    packages: libraryEffect4,
     probePath: "/readyz",
     app: true
   },
@@ -220,7 +196,7 @@ function before(): ReadonlyArray<ServerSpec> {
     name: "stargazer-before",
     file,
     description: `@stargazer/health-server before the redesign and the fast path (${checkout}), as its example ran it`,
-    packages: ["@stargazer/health-server", "effect", "@effect/platform", "@effect/platform-node", "ioredis"],
+    packages: library,
     probePath: "/readyz",
     app: false
   }]
