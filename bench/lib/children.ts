@@ -59,6 +59,14 @@ export const kill = async (child: ChildProcess.ChildProcess): Promise<void> => {
   await exited(child)
 }
 
+/** SIGTERM, then SIGKILL if it has not exited within `timeoutMs`; waits for the exit. */
+export const terminate = async (child: ChildProcess.ChildProcess, timeoutMs = 5_000): Promise<void> => {
+  if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM")
+  const timer = setTimeout(() => void kill(child), timeoutMs)
+  await exited(child)
+  clearTimeout(timer)
+}
+
 /** The last `limit` characters `child` wrote on stdout and stderr (both are drained, so it never blocks). */
 export const captureOutput = (child: ChildProcess.ChildProcess, limit = 16_384): () => string => {
   let output = ""

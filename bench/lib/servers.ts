@@ -8,7 +8,7 @@ import type * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Path from "node:path"
-import { captureOutput, cores, kill, spawn } from "./children.js"
+import { captureOutput, cores, kill, spawn, terminate } from "./children.js"
 import { isOk, pollUntil } from "./http.js"
 import { health } from "./options.js"
 
@@ -234,6 +234,8 @@ export interface RunningServer {
   readonly startupMs: number
   readonly output: () => string
   readonly stop: () => Promise<void>
+  /** SIGTERM, for a normal exit (Node writes its compile cache only then); SIGKILL after 5 s. */
+  readonly terminate: () => Promise<void>
 }
 
 const benchDir = Path.join(import.meta.dirname, "..")
@@ -307,6 +309,7 @@ export const startServer = async (spec: ServerSpec, redisUrl: string): Promise<R
     probeUrl: urls.find((url) => !url.endsWith("/app")),
     startupMs,
     output,
-    stop
+    stop,
+    terminate: () => terminate(child)
   }
 }
