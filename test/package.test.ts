@@ -4,25 +4,16 @@
  */
 import { assert, describe } from "@effect/vitest"
 import { Effect } from "effect"
-import * as ChildProcess from "node:child_process"
+import type * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { live } from "./utils/health.js"
+import * as Pack from "./utils/pack.js"
 import { root } from "./utils/process.js"
 import * as RedisServer from "./utils/redisServer.js"
 
-const run = (command: string, args: ReadonlyArray<string>, options: ChildProcess.SpawnOptions = {}) =>
-  Effect.async<string, Error>((resume) => {
-    let output = ""
-    const child = ChildProcess.spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], ...options })
-    child.stdout!.on("data", (chunk) => output += chunk)
-    child.stderr!.on("data", (chunk) => output += chunk)
-    child.once(
-      "exit",
-      (code) =>
-        resume(code === 0 ? Effect.succeed(output) : Effect.fail(new Error(`${command} exited ${code}:\n${output}`)))
-    )
-  })
+const run = (command: string, args: ReadonlyArray<string>, options?: ChildProcess.SpawnOptions) =>
+  Effect.tryPromise({ try: () => Pack.run(command, args, options), catch: (error) => error as Error })
 
 const consumer = `
 import { HealthCheck, HealthServer, HealthServerLive, RedisClient } from "@stargazer/health-server"
@@ -62,21 +53,8 @@ const program = Effect.gen(function*() {
 Effect.runPromise(Effect.provide(program, MainLive)).then((result) => console.log(JSON.stringify(result)))
 `
 
-/**
- * Packs the workspace package `name` (`pnpm pack`, as publishing does: `workspace:` ranges become versions)
- * and unpacks it into the consumer's node_modules; returns its directory there.
- */
 const packInto = (name: string, modules: string) =>
-  Effect.gen(function*() {
-    const dir = Path.join(modules, "..", "packed", name)
-    const target = Path.join(modules, name)
-    Fs.mkdirSync(dir, { recursive: true })
-    Fs.mkdirSync(target, { recursive: true })
-    yield* run("pnpm", ["--filter", name, "pack", "--pack-destination", dir])
-    const tarball = Fs.readdirSync(dir).find((file) => file.endsWith(".tgz"))!
-    yield* run("tar", ["-xzf", Path.join(dir, tarball), "--strip-components=1", "-C", target])
-    return target
-  })
+  Effect.tryPromise({ try: () => Pack.packInto(name, modules), catch: (error) => error as Error })
 
 /**
  * Installs a packed package's `dependencies` into the consumer the way a package manager does for a user:

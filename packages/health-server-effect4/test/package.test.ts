@@ -5,27 +5,17 @@
  */
 import { assert, describe } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as ChildProcess from "node:child_process"
+import type * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import * as Pack from "../../../test/utils/pack.js"
 import { live } from "./utils/health.js"
 import * as RedisServer from "./utils/redisServer.js"
 
-const root = Path.resolve(import.meta.dirname, "../../..")
 const self = Path.resolve(import.meta.dirname, "..")
 
-const run = (command: string, args: ReadonlyArray<string>, options: ChildProcess.SpawnOptions = {}) =>
-  Effect.callback<string, Error>((resume) => {
-    let output = ""
-    const child = ChildProcess.spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], ...options })
-    child.stdout!.on("data", (chunk) => output += chunk)
-    child.stderr!.on("data", (chunk) => output += chunk)
-    child.once(
-      "exit",
-      (code) =>
-        resume(code === 0 ? Effect.succeed(output) : Effect.fail(new Error(`${command} exited ${code}:\n${output}`)))
-    )
-  })
+const run = (command: string, args: ReadonlyArray<string>, options?: ChildProcess.SpawnOptions) =>
+  Effect.tryPromise({ try: () => Pack.run(command, args, options), catch: (error) => error as Error })
 
 const consumer = `
 import { HealthServer, HealthServerLive, RedisClient } from "@stargazer/health-server-effect4"
@@ -54,18 +44,8 @@ const MainLive = HealthServerLive.pipe(Layer.provide(RedisClient.RedisClientLive
 Effect.runPromise(Effect.scoped(Effect.provide(program, MainLive))).then((result) => console.log(JSON.stringify(result)))
 `
 
-/** Packs workspace package `name` into `modules` (as a registry install would put it); returns its directory. */
 const packInto = (name: string, modules: string) =>
-  Effect.gen(function*() {
-    const dir = Path.join(modules, "..", "packed", name)
-    const target = Path.join(modules, name)
-    Fs.mkdirSync(dir, { recursive: true })
-    Fs.mkdirSync(target, { recursive: true })
-    yield* run("pnpm", ["--filter", name, "pack", "--pack-destination", dir])
-    const tarball = Fs.readdirSync(dir).find((file) => file.endsWith(".tgz"))!
-    yield* run("tar", ["-xzf", Path.join(dir, tarball), "--strip-components=1", "-C", target])
-    return target
-  })
+  Effect.tryPromise({ try: () => Pack.packInto(name, modules), catch: (error) => error as Error })
 
 /** Links `name` into `modules` from the copy the workspace installed for `from` (offline, pnpm's store). */
 const link = (name: string, from: string, modules: string) => {
@@ -89,7 +69,7 @@ describe("the published Effect 4 package", () => {
         const core = yield* packInto("@stargazer/health-core", modules)
         const coreManifest = JSON.parse(Fs.readFileSync(Path.join(core, "package.json"), "utf8"))
         assert.deepStrictEqual(Object.keys(coreManifest.dependencies), ["negotiator"])
-        link("negotiator", Path.join(root, "packages", "health-core"), modules)
+        link("negotiator", Path.join(Pack.workspace, "packages", "health-core"), modules)
         // The peers the application owns: effect 4, @effect/platform-node 4, ioredis 6.
         for (const peer of ["effect", "@effect/platform-node", "ioredis"]) link(peer, self, modules)
         Fs.writeFileSync(Path.join(dir, "consumer.mjs"), consumer)
