@@ -8,7 +8,7 @@ import { assert, layer } from "@effect/vitest"
 import { HealthCheck, RedisClient } from "@stargazer/health-server"
 import { Context, Effect, Exit, Layer, Logger, LogLevel, Option, Scope } from "effect"
 import { Cluster } from "ioredis"
-import { checkStatus, eventually, get, serveOn } from "./utils/health.js"
+import { checkStatus, childScope, eventually, get, serveOn } from "./utils/health.js"
 import * as Topology from "./utils/redisTopology.js"
 
 class TestCluster extends Context.Tag("test/TestCluster")<TestCluster, Topology.Cluster>() {}
@@ -73,7 +73,7 @@ layer(Layer.scoped(TestCluster, Topology.cluster()), { excludeTestServices: true
         const cluster = yield* TestCluster
         const ports = cluster.nodes.map((node) => node.port)
         const connections = yield* Topology.connectionsNow(ports)
-        const scope = yield* Scope.make()
+        const scope = yield* childScope
         const { check } = yield* RedisClient.make({ cluster: { nodes: cluster.seeds } }).pipe(Scope.extend(scope))
         yield* Effect.repeatN(check, 2) // one CLUSTER INFO to each primary
         assert.isAtLeast(yield* Topology.clientConnections(ports), connections.baseline + 3)
@@ -85,7 +85,7 @@ layer(Layer.scoped(TestCluster, Topology.cluster()), { excludeTestServices: true
       quiet(Effect.gen(function*() {
         const cluster = yield* TestCluster
         const client = yield* appCluster(cluster.seeds)
-        const scope = yield* Scope.make()
+        const scope = yield* childScope
         const health = yield* serveOn(RedisClient.layerFromClient(client), fast).pipe(Scope.extend(scope))
         const status = yield* eventually(checkStatus(health), (status) => status.consecutiveSuccesses >= 3)
         assert.deepInclude(Option.getOrThrow(status.details), { cluster_state: "ok", cluster_size: 3 })

@@ -7,12 +7,21 @@ import { it } from "@effect/vitest"
 import type { HealthStatus, RedisClient } from "@stargazer/health-server"
 import { HealthCheck, HealthServer } from "@stargazer/health-server"
 import * as HealthRouter from "@stargazer/health-server/HealthRouter"
-import { Context, Duration, Effect, Layer, Logger, LogLevel, Ref, Schedule } from "effect"
-import type { Scope } from "effect"
+import { Context, Duration, Effect, ExecutionStrategy, Layer, Logger, LogLevel, Ref, Schedule, Scope } from "effect"
+import * as Util from "node:util"
 
 /** A real-time scoped test (real Redis, real sockets), with the library's logs kept out of the test output. */
 export const live = <A, E>(name: string, self: () => Effect.Effect<A, E, Scope.Scope>, timeout?: number) =>
   it.scopedLive(name, () => self().pipe(Logger.withMinimumLogLevel(LogLevel.None)), timeout)
+
+/**
+ * A scope the test closes itself, to assert what release does; closed with the test's own scope when the test
+ * fails first, so that nothing it holds (a client, a check loop) outlives the test and troubles the next one.
+ */
+export const childScope: Effect.Effect<Scope.CloseableScope, never, Scope.Scope> = Effect.flatMap(
+  Effect.scope,
+  (scope) => Scope.fork(scope, ExecutionStrategy.sequential)
+)
 
 /** `live`, with the log lines (Debug and up) collected for the test instead of printed; see `withLogs`. */
 export const liveLogged = <A, E>(
@@ -124,17 +133,29 @@ export const get = (port: number, path: string, host = "127.0.0.1"): Effect.Effe
     Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => new Error(`GET ${path} timed out`) })
   )
 
-/** Polls `read` with real time until `predicate` holds (bounded generously), and returns that value. */
+/**
+ * Polls `read` with real time until `predicate` holds (bounded generously), and returns that value; past the
+ * bound, fails saying the last value read.
+ */
 export const eventually = <A>(
   read: Effect.Effect<A>,
   predicate: (a: A) => boolean,
   within: Duration.DurationInput = "15 seconds"
 ): Effect.Effect<A, Error> =>
-  read.pipe(
-    Effect.filterOrFail(predicate, () => new Error("condition not met")),
-    Effect.retry(Schedule.spaced("25 millis")),
-    Effect.timeoutFail({
-      duration: within,
-      onTimeout: () => new Error(`condition not met within ${Duration.format(Duration.decode(within))}`)
-    })
-  )
+  Effect.suspend(() => {
+    let last: { readonly value: A } | undefined
+    return read.pipe(
+      Effect.tap((value) => Effect.sync(() => last = { value })),
+      Effect.filterOrFail(predicate, () => new Error("condition not met")),
+      Effect.retry(Schedule.spaced("25 millis")),
+      Effect.timeoutFail({
+        duration: within,
+        onTimeout: () =>
+          new Error(`condition not met within ${Duration.format(Duration.decode(within))}${lastRead(last)}`)
+      })
+    )
+  })
+
+/** `; last read: <value>`, for a wait's error (nothing when nothing was read). */
+const lastRead = (last: { readonly value: unknown } | undefined): string =>
+  last === undefined ? "" : `; last read: ${Util.inspect(last.value, { breakLength: Infinity })}`

@@ -10,6 +10,7 @@ import { Effect } from "effect"
 import type { Scope } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Net from "node:net"
+import * as Clients from "./redisClients.js"
 
 export interface RedisServer {
   readonly port: number
@@ -169,6 +170,14 @@ export const make = (options: Options = {}): Effect.Effect<RedisServer, never, S
     }
     return server
   })
+
+/**
+ * Every command `server` runs from now on, for as long as the scope lasts (`MONITOR`): to count the commands of
+ * one connection, which `INFO commandstats` cannot tell from the others' (a sentinel PINGs its servers every
+ * second).
+ */
+export const monitor = (server: RedisServer): Effect.Effect<Clients.Monitor, never, Scope.Scope> =>
+  Effect.acquireRelease(Effect.promise(() => Clients.monitor(server.port)), (monitor) => Effect.sync(monitor.close))
 
 /** `INFO commandstats` calls of one command, e.g. `ping`; 0 when it never ran. */
 export const commandCalls = (server: RedisServer, command: string): Effect.Effect<number> =>

@@ -9,7 +9,7 @@
  *   `failover-timeout` 3 s; `switches` reports each `+switch-master`, as a sentinel publishes it.
  */
 import type { HealthServer } from "@stargazer/health-server"
-import { Duration, Effect, Queue, Stream } from "effect"
+import { Duration, Effect, Queue, Schedule, Stream } from "effect"
 import type { Scope } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
@@ -17,6 +17,7 @@ import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { eventually } from "./health.js"
+import * as Clients from "./redisClients.js"
 import type { RedisServer } from "./redisServer.js"
 import * as Redis from "./redisServer.js"
 
@@ -45,19 +46,19 @@ const fields = (reply: string): Record<string, string> =>
   )
 
 /**
- * Connections of clients to the servers on `ports`, from `CLIENT LIST` on each: every connection but the one
- * asking, the sentinels' own (named `sentinel-...`), replication links and the test's own (named `test-...`).
+ * Connections of clients to the servers on `ports`, from `CLIENT LIST` on each (see
+ * `redisClients.clientConnections`): read again while a connection cannot be told yet (a sentinel's link before
+ * it names itself), for up to 5 s.
  */
 export const clientConnections = (ports: ReadonlyArray<number>): Effect.Effect<number> =>
-  Effect.map(
-    Effect.forEach(ports, (port) => ask(port, "CLIENT LIST"), { concurrency: "unbounded" }),
-    (lists) =>
-      lists.flatMap((list) => list.split("\n")).filter((line) => {
-        const name = /\bname=(\S*)/.exec(line)?.[1]
-        const flags = /\bflags=(\S*)/.exec(line)?.[1] ?? ""
-        return name !== undefined && !/^(sentinel|test)-/.test(name) && !/[SM]/.test(flags) &&
-          !line.includes("cmd=client|list")
-      }).length
+  Effect.forEach(ports, (port) => ask(port, "CLIENT LIST"), { concurrency: "unbounded" }).pipe(
+    Effect.map(Clients.clientConnections),
+    Effect.filterOrFail(
+      (count): count is number => count !== undefined,
+      () => new Error("a connection still unnamed after 5 s")
+    ),
+    Effect.retry({ schedule: Schedule.spaced("10 millis"), times: 500 }),
+    Effect.orDie
   )
 
 /**

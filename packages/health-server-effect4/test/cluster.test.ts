@@ -15,7 +15,7 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { Cluster } from "ioredis"
 import { Cluster as Cluster5 } from "ioredis5"
-import { checkStatus, eventually, get, serveOn, silent } from "./utils/health.js"
+import { checkStatus, childScope, eventually, get, serveOn, silent } from "./utils/health.js"
 import * as Topology from "./utils/redisTopology.js"
 
 class TestCluster extends Context.Service<TestCluster, Topology.Cluster>()("test/TestCluster") {}
@@ -81,7 +81,7 @@ layer(Layer.effect(TestCluster, Topology.cluster()), { excludeTestServices: true
         const cluster = yield* TestCluster
         const ports = cluster.nodes.map((node) => node.port)
         const connections = yield* Topology.connectionsNow(ports)
-        const scope = yield* Scope.make()
+        const scope = yield* childScope
         const { check, client } = yield* RedisClient.make({ cluster: { nodes: cluster.seeds } }).pipe(
           Scope.provide(scope)
         )
@@ -98,7 +98,7 @@ layer(Layer.effect(TestCluster, Topology.cluster()), { excludeTestServices: true
           const cluster = yield* TestCluster
           const client = yield* appCluster(cluster.seeds, major)
           const before = yield* Effect.forEach(cluster.nodes, cluster.infoCalls)
-          const scope = yield* Scope.make()
+          const scope = yield* childScope
           const health = yield* serveOn(RedisClient.layerFromClient(client), fast).pipe(Scope.provide(scope))
           const status = yield* eventually(checkStatus(health), (status) => status.consecutiveSuccesses >= 3)
           assert.deepInclude(Option.getOrThrow(status.details), { cluster_state: "ok", cluster_size: 3 })

@@ -21,8 +21,9 @@ import * as NetAddress from "effect/net/NetAddress"
 import * as Ref from "effect/Ref"
 import * as References from "effect/References"
 import * as Schedule from "effect/Schedule"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as Http from "node:http"
+import * as Util from "node:util"
 
 /** Keeps the log lines of `self` (and of the fibers it forks) out of the test output. */
 export const silent = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
@@ -31,6 +32,15 @@ export const silent = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, 
 /** A real-time scoped test (real sockets, real Redis), with the library's logs kept out of the test output. */
 export const live = <A, E>(name: string, self: () => Effect.Effect<A, E, Scope.Scope>, timeout?: number) =>
   it.live(name, () => silent(self()), timeout)
+
+/**
+ * A scope the test closes itself, to assert what release does; closed with the test's own scope when the test
+ * fails first, so that nothing it holds (a client, a check loop) outlives the test and troubles the next one.
+ */
+export const childScope: Effect.Effect<Scope.Closeable, never, Scope.Scope> = Effect.flatMap(
+  Effect.scope,
+  (scope) => Scope.fork(scope)
+)
 
 /** `live`, with the log lines (Debug and up) collected for the test instead of printed; see `withLogs`. */
 export const liveLogged = <A, E>(
@@ -163,18 +173,33 @@ export const get = (port: number, path: string, host = "127.0.0.1"): Effect.Effe
     })
   )
 
-/** Polls `read` with real time until `predicate` holds (bounded generously), and returns that value. */
+/**
+ * Polls `read` with real time until `predicate` holds (bounded generously), and returns that value; past the
+ * bound, fails saying the last value read.
+ */
 export const eventually = <A, E = never>(
   read: Effect.Effect<A, E>,
   predicate: (a: A) => boolean,
   within: Duration.Input = "15 seconds"
 ): Effect.Effect<A, E | Error> =>
-  read.pipe(
-    Effect.filterOrFail(predicate, () => new Error("condition not met")),
-    Effect.retry(Schedule.spaced("25 millis")),
-    Effect.timeoutOrElse({
-      duration: within,
-      orElse: () =>
-        Effect.fail(new Error(`condition not met within ${Duration.format(Duration.fromInputUnsafe(within))}`))
-    })
-  )
+  Effect.suspend(() => {
+    let last: { readonly value: A } | undefined
+    return read.pipe(
+      Effect.tap((value) => Effect.sync(() => last = { value })),
+      Effect.filterOrFail(predicate, () => new Error("condition not met")),
+      Effect.retry(Schedule.spaced("25 millis")),
+      Effect.timeoutOrElse({
+        duration: within,
+        orElse: () =>
+          Effect.fail(
+            new Error(
+              `condition not met within ${Duration.format(Duration.fromInputUnsafe(within))}${lastRead(last)}`
+            )
+          )
+      })
+    )
+  })
+
+/** `; last read: <value>`, for a wait's error (nothing when nothing was read). */
+const lastRead = (last: { readonly value: unknown } | undefined): string =>
+  last === undefined ? "" : `; last read: ${Util.inspect(last.value, { breakLength: Infinity })}`

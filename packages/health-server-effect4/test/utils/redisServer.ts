@@ -13,6 +13,7 @@ import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import * as Clients from "../../../../test/utils/redisClients.js"
 
 export interface RedisServer {
   readonly port: number
@@ -175,6 +176,14 @@ export const make = (options: Options = {}): Effect.Effect<RedisServer, never, S
     }
     return server
   })
+
+/**
+ * Every command `server` runs from now on, for as long as the scope lasts (`MONITOR`): to count the commands of
+ * one connection, which `INFO commandstats` cannot tell from the others' (a sentinel PINGs its servers every
+ * second).
+ */
+export const monitor = (server: RedisServer): Effect.Effect<Clients.Monitor, never, Scope.Scope> =>
+  Effect.acquireRelease(Effect.promise(() => Clients.monitor(server.port)), (monitor) => Effect.sync(monitor.close))
 
 /** `INFO commandstats` calls of one command, e.g. `ping`; 0 when it never ran. */
 export const commandCalls = (server: RedisServer, command: string): Effect.Effect<number> =>

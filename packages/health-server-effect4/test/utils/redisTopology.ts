@@ -11,9 +11,11 @@
 import type * as HealthServer from "@stargazer/health-server-effect4/HealthServer"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ChildProcess from "node:child_process"
+import * as Clients from "../../../../test/utils/redisClients.js"
 import { eventually } from "./health.js"
 import type { RedisServer } from "./redisServer.js"
 import * as Redis from "./redisServer.js"
@@ -34,19 +36,19 @@ const fields = (reply: string): Record<string, string> =>
   )
 
 /**
- * Connections of clients to the servers on `ports`, from `CLIENT LIST` on each: every connection but the one
- * asking, the sentinels' own (named `sentinel-...`), replication links and the test's own (named `test-...`).
+ * Connections of clients to the servers on `ports`, from `CLIENT LIST` on each (see
+ * `redisClients.clientConnections`): read again while a connection cannot be told yet (a sentinel's link before
+ * it names itself), for up to 5 s.
  */
 export const clientConnections = (ports: ReadonlyArray<number>): Effect.Effect<number> =>
-  Effect.map(
-    Effect.forEach(ports, (port) => ask(port, "CLIENT LIST"), { concurrency: "unbounded" }),
-    (lists) =>
-      lists.flatMap((list) => list.split("\n")).filter((line) => {
-        const name = /\bname=(\S*)/.exec(line)?.[1]
-        const flags = /\bflags=(\S*)/.exec(line)?.[1] ?? ""
-        return name !== undefined && !/^(sentinel|test)-/.test(name) && !/[SM]/.test(flags) &&
-          !line.includes("cmd=client|list")
-      }).length
+  Effect.forEach(ports, (port) => ask(port, "CLIENT LIST"), { concurrency: "unbounded" }).pipe(
+    Effect.map(Clients.clientConnections),
+    Effect.filterOrFail(
+      (count): count is number => count !== undefined,
+      () => new Error("a connection still unnamed after 5 s")
+    ),
+    Effect.retry({ schedule: Schedule.spaced("10 millis"), times: 500 }),
+    Effect.orDie
   )
 
 /**
