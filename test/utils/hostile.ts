@@ -270,7 +270,8 @@ export const pipelined = (
     let stderr = ""
     child.stdout.on("data", (chunk) => stdout += chunk)
     child.stderr.on("data", (chunk) => stderr += chunk)
-    child.once("exit", (code) =>
+    // "close", not "exit": the whole of its output.
+    child.once("close", (code) =>
       resume(
         code === 0
           ? Effect.succeed(JSON.parse(stdout))

@@ -128,7 +128,9 @@ const start = (
     }
     child.stdout.on("data", read)
     child.stderr.on("data", read)
-    child.once("exit", (code, signal) =>
+    // "close", not "exit": at "exit" the end of its output can still be in the pipe (and with it the
+    // `Address already in use` of a taken cluster bus port, seen on Node 24).
+    child.once("close", (code, signal) =>
       finish(
         output.includes("Address already in use")
           ? Effect.succeed("in-use")

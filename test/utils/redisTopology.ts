@@ -181,7 +181,8 @@ const startSentinel = (root: string, name: string, primaryPort: number): Effect.
           if (output.length < 16_384) output += chunk.toString("utf8")
           if (output.includes("Sentinel ID is")) resume(Effect.succeed("ready"))
         })
-        child.once("exit", () => resume(Effect.succeed(output)))
+        // "close", not "exit": the whole of its output, `Address already in use` included.
+        child.once("close", () => resume(Effect.succeed(output)))
       }).pipe(
         Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error("sentinel not ready") }),
         Effect.orDie

@@ -71,7 +71,8 @@ const startSentinel = (root: string, name: string, primaryPort: number): Effect.
           if (output.length < 16_384) output += chunk.toString("utf8")
           if (output.includes("Sentinel ID is")) resume(Effect.succeed("ready"))
         })
-        child.once("exit", () => resume(Effect.succeed(output)))
+        // "close", not "exit": the whole of its output, `Address already in use` included.
+        child.once("close", () => resume(Effect.succeed(output)))
       }).pipe(Effect.timeoutOrElse({ duration: "10 seconds", orElse: within("10 seconds", "sentinel not ready") }))
       if (said === "ready") return { port }
       if (!said.includes("Address already in use") || attempt === 20) {
