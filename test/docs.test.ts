@@ -10,7 +10,10 @@ import { root } from "./utils/process.js"
 const read = (file: string) => Fs.readFileSync(Path.join(root, file), "utf8")
 
 describe("README", () => {
-  const blocks = [...read("README.md").matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1].trim())
+  const readmes = ["README.md", "packages/health-server/README.md", "packages/health-server-effect4/README.md"]
+  const blocks = readmes.flatMap((readme) =>
+    [...read(readme).matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1].trim())
+  )
   const sources = [
     "examples/quick-start.ts",
     "examples/service/main.ts",

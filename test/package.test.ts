@@ -53,49 +53,64 @@ const program = Effect.gen(function*() {
 Effect.runPromise(Effect.provide(program, MainLive)).then((result) => console.log(JSON.stringify(result)))
 `
 
-const packInto = (name: string, modules: string) =>
-  Effect.tryPromise({ try: () => Pack.packInto(name, modules), catch: (error) => error as Error })
+const install = (app: string, name: string) =>
+  Effect.tryPromise({ try: () => Pack.install(app, name), catch: (error) => error as Error })
 
-/**
- * Installs a packed package's `dependencies` into the consumer the way a package manager does for a user:
- * each one at `node_modules/<name>`; the workspace's own packages packed like the first, the others as a link
- * to the copy the workspace installed (offline, from pnpm's store). Its peers (effect, @effect/platform,
- * ioredis) the user installs; here they resolve from the workspace root.
- */
-const installDependencies = (pkg: string, from: string, modules: string): Effect.Effect<Array<string>, Error> =>
-  Effect.gen(function*() {
-    const manifest = JSON.parse(Fs.readFileSync(Path.join(pkg, "package.json"), "utf8"))
-    const installed: Array<string> = []
-    for (const [name, range] of Object.entries<string>(manifest.dependencies ?? {})) {
-      if (Fs.existsSync(Path.join(modules, name))) continue
-      installed.push(`${name}@${range}`)
-      if (name.startsWith("@stargazer/")) {
-        const packed = yield* packInto(name, modules)
-        const source = Path.join(root, "packages", name.slice("@stargazer/".length))
-        installed.push(...yield* installDependencies(packed, source, modules))
-      } else {
-        const target = Path.join(modules, name)
-        Fs.mkdirSync(Path.dirname(target), { recursive: true })
-        Fs.symlinkSync(Fs.realpathSync(Path.join(from, "node_modules", name)), target)
-      }
-    }
-    return installed
-  })
+/** A fresh app outside the workspace with `files`, removed with the test's scope. */
+const makeApp = (files: Readonly<Record<string, string>>) =>
+  Effect.acquireRelease(
+    Effect.sync(() => Pack.makeApp(files)),
+    (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+  )
+
+const packageDir = Path.join(root, "packages", "health-server")
+
+/** What an application of this line installs beside the package: the peers, and Node's types for TypeScript. */
+const linkPeers = (app: string, optional: boolean) => {
+  for (const peer of ["effect", "@effect/platform", "@effect/platform-node", "ioredis"]) {
+    Pack.link(app, peer, packageDir)
+  }
+  Pack.link(app, "@types/node", root)
+  if (!optional) return
+  for (
+    const peer of [
+      "@effect/opentelemetry",
+      "@opentelemetry/api",
+      "@opentelemetry/exporter-prometheus",
+      "@opentelemetry/resources",
+      "@opentelemetry/sdk-metrics"
+    ]
+  ) Pack.link(app, peer, packageDir)
+}
+
+/** Requires the packages from a CommonJS app, through the `effect` a CommonJS app gets (its CommonJS build). */
+const required = `
+const { HealthCheck, HealthServer } = require("@stargazer/health-server")
+const { plain } = require("@stargazer/health-core/responses")
+const { Effect } = require("effect")
+
+const program = Effect.gen(function*() {
+  const health = yield* HealthServer.make({ port: 0, checks: [HealthCheck.make({ name: "app", check: Effect.void })] })
+  const response = yield* Effect.promise(() => fetch("http://127.0.0.1:" + health.address.port + "/healthz"))
+  return { status: response.status, body: yield* Effect.promise(() => response.text()), core: typeof plain }
+})
+
+Effect.runPromise(Effect.scoped(program)).then((result) => console.log(JSON.stringify(result)))
+`
 
 describe("the published package", () => {
   live("installs from `pnpm pack` and works through its public name only", () =>
     Effect.gen(function*() {
-      const dir = Path.join(root, "build", "consumer")
-      const modules = Path.join(dir, "node_modules")
-      Fs.rmSync(dir, { recursive: true, force: true })
-      const pkg = yield* packInto("@stargazer/health-server", modules)
-      assert.isTrue(Fs.existsSync(Path.join(pkg, "dist", "index.d.ts")), "types are shipped")
-      const source = Path.join(root, "packages", "health-server")
-      assert.deepStrictEqual(yield* installDependencies(pkg, source, modules), [
+      const dir = yield* makeApp({ "package.json": JSON.stringify({ type: "module" }), "consumer.mjs": consumer })
+      assert.deepStrictEqual(yield* install(dir, "@stargazer/health-server"), [
         "@stargazer/health-core@^0.0.0",
         "negotiator@^1.1.0"
       ])
-      Fs.writeFileSync(Path.join(dir, "consumer.mjs"), consumer)
+      // Types and a README in each tarball.
+      for (const pkg of ["health-server/dist/index.d.ts", "health-server/README.md", "health-core/README.md"]) {
+        assert.isTrue(Fs.existsSync(Path.join(dir, "node_modules/@stargazer", pkg)), pkg)
+      }
+      linkPeers(dir, false)
 
       const redis = yield* RedisServer.make()
       const output = yield* run(process.execPath, ["consumer.mjs"], {
@@ -119,6 +134,47 @@ describe("the published package", () => {
         router: "importable",
         internal: "ERR_PACKAGE_PATH_NOT_EXPORTED",
         core: "importable"
+      })
+    }), 120_000)
+
+  live(
+    "type-checks as published: every entry point, named error channels, ES module and CommonJS apps",
+    () =>
+      Effect.gen(function*() {
+        const program = Fs.readFileSync(Path.join(root, "test", "fixtures", "published.ts"), "utf8")
+        for (
+          const { optional, type } of [
+            { type: "module", optional: true },
+            { type: "module", optional: false },
+            { type: "commonjs", optional: true }
+          ]
+        ) {
+          const dir = yield* makeApp({
+            "package.json": JSON.stringify({ type }),
+            "tsconfig.json": Pack.strictTsconfig,
+            "main.ts": program
+          })
+          yield* install(dir, "@stargazer/health-server")
+          linkPeers(dir, optional)
+          yield* Effect.tryPromise({
+            try: () => Pack.typeCheck(dir),
+            catch: (error) => new Error(`a ${type} app (optional peers: ${optional}): ${error}`)
+          })
+        }
+      }),
+    300_000
+  )
+
+  live("require()s from a CommonJS app, the core too", () =>
+    Effect.gen(function*() {
+      const dir = yield* makeApp({ "package.json": JSON.stringify({ type: "commonjs" }), "main.js": required })
+      yield* install(dir, "@stargazer/health-server")
+      linkPeers(dir, false)
+      const output = yield* run(process.execPath, ["main.js"], { cwd: dir })
+      assert.deepStrictEqual(JSON.parse(output.trim().split("\n").at(-1)!), {
+        status: 200,
+        body: "OK",
+        core: "function"
       })
     }), 120_000)
 })

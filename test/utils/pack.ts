@@ -4,6 +4,7 @@
  */
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
+import * as Os from "node:os"
 import * as Path from "node:path"
 
 /** The workspace root. */
@@ -20,7 +21,8 @@ export const run = (
     const child = ChildProcess.spawn(command, args, { cwd: workspace, stdio: ["ignore", "pipe", "pipe"], ...options })
     child.stdout!.on("data", (chunk) => output += chunk)
     child.stderr!.on("data", (chunk) => output += chunk)
-    child.once("exit", (code) =>
+    // "close", not "exit": the whole of its output.
+    child.once("close", (code) =>
       code === 0 ? resolve(output) : reject(new Error(`${command} exited ${code}:\n${output}`)))
   })
 
@@ -29,12 +31,93 @@ export const run = (
  * and unpacks it into the consumer's node_modules `modules`; its directory there.
  */
 export const packInto = async (name: string, modules: string): Promise<string> => {
-  const dir = Path.join(modules, "..", "packed", name)
   const target = Path.join(modules, name)
-  Fs.mkdirSync(dir, { recursive: true })
   Fs.mkdirSync(target, { recursive: true })
-  await run("pnpm", ["--filter", name, "pack", "--pack-destination", dir])
-  const tarball = Fs.readdirSync(dir).find((file) => file.endsWith(".tgz"))!
-  await run("tar", ["-xzf", Path.join(dir, tarball), "--strip-components=1", "-C", target])
+  await run("tar", ["-xzf", await tarball(name), "--strip-components=1", "-C", target])
   return target
 }
+
+/** The tarballs packed so far in this process, by package name: a package is packed once per test file. */
+const tarballs = new Map<string, Promise<string>>()
+
+/** The tarball of the workspace package `name`, packed (`pnpm pack`) into a directory of its own. */
+const tarball = (name: string): Promise<string> => {
+  let packed = tarballs.get(name)
+  if (packed === undefined) {
+    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "sg-health-pack-"))
+    process.once("exit", () => Fs.rmSync(dir, { recursive: true, force: true }))
+    packed = run("pnpm", ["--filter", name, "pack", "--pack-destination", dir]).then(() =>
+      Path.join(dir, Fs.readdirSync(dir).find((file) => file.endsWith(".tgz"))!)
+    )
+    tarballs.set(name, packed)
+  }
+  return packed
+}
+
+/**
+ * A fresh application outside the workspace: a directory of its own in the system's temp dir, holding `files`
+ * (its `package.json` among them). The caller removes it.
+ */
+export const makeApp = (files: Readonly<Record<string, string>>): string => {
+  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "sg-health-app-"))
+  for (const [name, text] of Object.entries(files)) {
+    Fs.mkdirSync(Path.dirname(Path.join(dir, name)), { recursive: true })
+    Fs.writeFileSync(Path.join(dir, name), text)
+  }
+  return dir
+}
+
+/**
+ * Links `name` into the app's `node_modules` from the copy the workspace installed for its package directory
+ * `from` (offline, from pnpm's store): what an application installs itself (the peers, TypeScript's types).
+ */
+export const link = (app: string, name: string, from: string): void => {
+  const target = Path.join(app, "node_modules", name)
+  if (Fs.existsSync(target)) return
+  Fs.mkdirSync(Path.dirname(target), { recursive: true })
+  Fs.symlinkSync(Fs.realpathSync(Path.join(from, "node_modules", name)), target)
+}
+
+/**
+ * Installs the workspace package `name` into the app as a package manager does for a user: packed, then each of
+ * its `dependencies` at `node_modules/<name>`, the workspace's own packed likewise, the others linked to the copy
+ * the workspace installed. Its peers the app links itself (`link`). What it installed, as `name@range` after
+ * the package itself.
+ */
+export const install = async (app: string, name: string): Promise<Array<string>> => {
+  const modules = Path.join(app, "node_modules")
+  const pkg = await packInto(name, modules)
+  const source = Path.join(workspace, "packages", name.slice("@stargazer/".length))
+  const manifest = JSON.parse(Fs.readFileSync(Path.join(pkg, "package.json"), "utf8"))
+  const installed: Array<string> = []
+  for (const [dependency, range] of Object.entries<string>(manifest.dependencies ?? {})) {
+    if (Fs.existsSync(Path.join(modules, dependency))) continue
+    installed.push(`${dependency}@${range}`)
+    if (dependency.startsWith("@stargazer/")) installed.push(...await install(app, dependency))
+    else link(app, dependency, source)
+  }
+  return installed
+}
+
+/** Type-checks the app with the workspace's TypeScript (`tsc -p`, its own `tsconfig.json`); its errors if any. */
+export const typeCheck = (app: string): Promise<string> =>
+  run(process.execPath, [Path.join(workspace, "node_modules", "typescript", "bin", "tsc"), "-p", app], { cwd: app })
+
+/**
+ * The `tsconfig.json` of an application that checks what it is given: `strict`, and `skipLibCheck: false`, so
+ * that the packages' own declarations are checked too. `lib` has `DOM`, as Effect's own set-up has:
+ * `@effect/platform`'s declarations name web types (`Storage`, `Transferable`).
+ */
+export const strictTsconfig = JSON.stringify({
+  compilerOptions: {
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    skipLibCheck: false,
+    module: "nodenext",
+    moduleResolution: "nodenext",
+    target: "es2022",
+    lib: ["es2022", "dom"],
+    types: ["node"],
+    noEmit: true
+  }
+})

@@ -1,7 +1,7 @@
 /**
  * The packages the behavioural tests run against, as users run them: each one's example service (started with
  * `node`, or through its `pnpm` script) and its fixtures. A package is a target where the running Node is one
- * its `engines` supports: the Effect 3 package on 20, 22 and 24; the Effect 4 package on 22.19 and later
+ * its `engines` supports: the Effect 3 package on 20.19+, 22.12+ and 24; the Effect 4 package on 22.19 and later
  * (`pnpm test` runs the suite on every line: scripts/test.sh).
  */
 export interface Target {

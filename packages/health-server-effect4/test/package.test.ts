@@ -44,35 +44,71 @@ const MainLive = HealthServerLive.pipe(Layer.provide(RedisClient.RedisClientLive
 Effect.runPromise(Effect.scoped(Effect.provide(program, MainLive))).then((result) => console.log(JSON.stringify(result)))
 `
 
-const packInto = (name: string, modules: string) =>
-  Effect.tryPromise({ try: () => Pack.packInto(name, modules), catch: (error) => error as Error })
+const install = (app: string, name: string) =>
+  Effect.tryPromise({ try: () => Pack.install(app, name), catch: (error) => error as Error })
 
-/** Links `name` into `modules` from the copy the workspace installed for `from` (offline, pnpm's store). */
-const link = (name: string, from: string, modules: string) => {
-  const target = Path.join(modules, name)
-  Fs.mkdirSync(Path.dirname(target), { recursive: true })
-  Fs.symlinkSync(Fs.realpathSync(Path.join(from, "node_modules", name)), target)
+/** A fresh app outside the workspace with `files`, removed with the test's scope. */
+const makeApp = (files: Readonly<Record<string, string>>) =>
+  Effect.acquireRelease(
+    Effect.sync(() => Pack.makeApp(files)),
+    (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+  )
+
+/**
+ * What an application of this line installs beside the package: the peers (effect 4, @effect/platform-node 4,
+ * ioredis 6), Node's types for TypeScript, and the optional peers of the Prometheus endpoint when `optional`.
+ */
+const linkPeers = (app: string, optional: boolean) => {
+  for (const peer of ["effect", "@effect/platform-node", "ioredis"]) Pack.link(app, peer, self)
+  Pack.link(app, "@types/node", Pack.workspace)
+  if (!optional) return
+  for (
+    const peer of [
+      "@effect/opentelemetry",
+      "@opentelemetry/api",
+      "@opentelemetry/exporter-prometheus",
+      "@opentelemetry/resources",
+      "@opentelemetry/sdk-metrics"
+    ]
+  ) Pack.link(app, peer, self)
 }
+
+/** Requires the packages from a CommonJS app. */
+const required = `
+const { HealthCheck, HealthServer } = require("@stargazer/health-server-effect4")
+const { plain } = require("@stargazer/health-core/responses")
+const Effect = require("effect/Effect")
+
+const program = Effect.gen(function*() {
+  const health = yield* HealthServer.make({ port: 0, checks: [HealthCheck.make({ name: "app", check: Effect.void })] })
+  const response = yield* Effect.promise(() => fetch("http://127.0.0.1:" + health.address.port + "/healthz"))
+  return { status: response.status, body: yield* Effect.promise(() => response.text()), core: typeof plain }
+})
+
+Effect.runPromise(Effect.scoped(program)).then((result) => console.log(JSON.stringify(result)))
+`
 
 describe("the published Effect 4 package", () => {
   live(
     "installs from `pnpm pack` with @stargazer/health-core, and works through its public name only",
     () =>
       Effect.gen(function*() {
-        const dir = Path.join(self, "build", "consumer")
-        const modules = Path.join(dir, "node_modules")
-        Fs.rmSync(dir, { recursive: true, force: true })
-        const pkg = yield* packInto("@stargazer/health-server-effect4", modules)
-        const manifest = JSON.parse(Fs.readFileSync(Path.join(pkg, "package.json"), "utf8"))
-        assert.deepStrictEqual(manifest.dependencies, { "@stargazer/health-core": "^0.0.0" })
-        assert.isTrue(Fs.existsSync(Path.join(pkg, "dist", "index.d.ts")), "types are shipped")
-        const core = yield* packInto("@stargazer/health-core", modules)
-        const coreManifest = JSON.parse(Fs.readFileSync(Path.join(core, "package.json"), "utf8"))
-        assert.deepStrictEqual(Object.keys(coreManifest.dependencies), ["negotiator"])
-        link("negotiator", Path.join(Pack.workspace, "packages", "health-core"), modules)
-        // The peers the application owns: effect 4, @effect/platform-node 4, ioredis 6.
-        for (const peer of ["effect", "@effect/platform-node", "ioredis"]) link(peer, self, modules)
-        Fs.writeFileSync(Path.join(dir, "consumer.mjs"), consumer)
+        const dir = yield* makeApp({ "package.json": JSON.stringify({ type: "module" }), "consumer.mjs": consumer })
+        assert.deepStrictEqual(yield* install(dir, "@stargazer/health-server-effect4"), [
+          "@stargazer/health-core@^0.0.0",
+          "negotiator@^1.1.0"
+        ])
+        // Types and a README in each tarball.
+        for (
+          const pkg of [
+            "health-server-effect4/dist/index.d.ts",
+            "health-server-effect4/README.md",
+            "health-core/README.md"
+          ]
+        ) {
+          assert.isTrue(Fs.existsSync(Path.join(dir, "node_modules/@stargazer", pkg)), pkg)
+        }
+        linkPeers(dir, false)
 
         const redis = yield* RedisServer.make()
         const output = yield* run(process.execPath, ["consumer.mjs"], {
@@ -88,4 +124,45 @@ describe("the published Effect 4 package", () => {
       }),
     120_000
   )
+
+  live(
+    "type-checks as published: every entry point, named error channels, ES module and CommonJS apps",
+    () =>
+      Effect.gen(function*() {
+        const program = Fs.readFileSync(Path.join(self, "test", "fixtures", "published.ts"), "utf8")
+        for (
+          const { optional, type } of [
+            { type: "module", optional: true },
+            { type: "module", optional: false },
+            { type: "commonjs", optional: true }
+          ]
+        ) {
+          const dir = yield* makeApp({
+            "package.json": JSON.stringify({ type }),
+            "tsconfig.json": Pack.strictTsconfig,
+            "main.ts": program
+          })
+          yield* install(dir, "@stargazer/health-server-effect4")
+          linkPeers(dir, optional)
+          yield* Effect.tryPromise({
+            try: () => Pack.typeCheck(dir),
+            catch: (error) => new Error(`a ${type} app (optional peers: ${optional}): ${error}`)
+          })
+        }
+      }),
+    300_000
+  )
+
+  live("require()s from a CommonJS app, the core too", () =>
+    Effect.gen(function*() {
+      const dir = yield* makeApp({ "package.json": JSON.stringify({ type: "commonjs" }), "main.js": required })
+      yield* install(dir, "@stargazer/health-server-effect4")
+      linkPeers(dir, false)
+      const output = yield* run(process.execPath, ["main.js"], { cwd: dir })
+      assert.deepStrictEqual(JSON.parse(output.trim().split("\n").at(-1)!), {
+        status: 200,
+        body: "OK",
+        core: "function"
+      })
+    }), 120_000)
 })
