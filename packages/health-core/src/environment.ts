@@ -184,7 +184,7 @@ export const health = (lookup: Lookup): Result<HealthOptions> =>
         defaults.checkTimeoutMillis,
       failureThreshold: atLeastOne(lookup, "SG_HEALTH_FAILURE_THRESHOLD") ?? defaults.failureThreshold,
       successThreshold: atLeastOne(lookup, "SG_HEALTH_SUCCESS_THRESHOLD") ?? defaults.successThreshold,
-      // `none`, or empty where the ConfigProvider keeps empty values (Effect 4's default reads one as unset).
+      // `none`, or empty (the Effect 4 package reads a variable its ConfigProvider sees as empty as "").
       livenessChecks: liveness === undefined ? ["redis"] : liveness.trim() === "none" ? [] : commaList(liveness),
       initialState: (initialState as HealthOptions["initialState"] | undefined) ?? defaults.initialState,
       exposeDetails: boolean(lookup, "SG_HEALTH_EXPOSE_DETAILS") ?? defaults.exposeDetails,

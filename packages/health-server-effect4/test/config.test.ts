@@ -145,7 +145,6 @@ describe("configuration", () => {
           withEnv({
             SG_HEALTH_PORT: "0",
             SG_HEALTH_CHECK_INTERVAL: "100 millis",
-            // Effect 4's ConfigProvider.fromEnv reads an empty variable as unset: `none` says "no liveness checks".
             SG_HEALTH_LIVENESS_CHECKS: "none",
             SG_HEALTH_INITIAL_STATE: "starting",
             SG_HEALTH_SUCCESS_THRESHOLD: "3",
@@ -236,6 +235,37 @@ describe("configuration", () => {
         assert.strictEqual(health.address.host, "127.0.0.1")
       }
     }))
+
+  live(
+    "an empty SG_HEALTH_LIVENESS_CHECKS means no liveness check with every ConfigProvider, as `none` does",
+    () =>
+      Effect.gen(function*() {
+        const livez = (
+          env: Record<string, string>,
+          provider: (env: Record<string, string>) => ConfigProvider.ConfigProvider
+        ) =>
+          Effect.gen(function*() {
+            const health = yield* buildHealth(HealthServerLive.pipe(Layer.provide(scriptedRedis(Effect.void)))).pipe(
+              Effect.provideService(ConfigProvider.ConfigProvider, provider({ SG_HEALTH_PORT: "0", ...env }))
+            )
+            return (yield* get(health.address.port, "/livez?verbose")).body
+          }).pipe(Effect.scoped)
+        // The default (`NodeRuntime.runMain`'s), which reads an empty value as unset; one that keeps empty values
+        // (`Runner.runMain`'s); a flat source of the app's own.
+        const providers = {
+          fromEnv: (env: Record<string, string>) => ConfigProvider.fromEnv({ env }),
+          preserving: (env: Record<string, string>) => ConfigProvider.fromEnv({ env, preserveEmptyStrings: true }),
+          fromUnknown: (env: Record<string, string>) => ConfigProvider.fromUnknown(env)
+        }
+        for (const [name, provider] of Object.entries(providers)) {
+          for (const value of ["", "none"]) {
+            const body = yield* livez({ SG_HEALTH_LIVENESS_CHECKS: value }, provider)
+            assert.strictEqual(body, "livez check passed\n", `${name}, ${JSON.stringify(value)}`)
+          }
+          assert.match(yield* livez({}, provider), /redis/, `${name}, unset: the default, redis`)
+        }
+      })
+  )
 
   it.effect("a liveness check that names no check, read from the environment, names the variable too", () =>
     Effect.gen(function*() {

@@ -7,6 +7,7 @@
  */
 import * as Environment from "@stargazer/health-core/environment"
 import * as Config from "effect/Config"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -20,13 +21,42 @@ import { HealthServerOptionsError } from "./errors.js"
 import type { HealthServerError } from "./errors.js"
 import * as Internal from "./healthServer.js"
 
-/** The raw value of every variable the library reads, as the current `ConfigProvider` gives them. */
+/**
+ * Whether the current `ConfigProvider` has `variable`, set to an empty value included. Effect 4's providers read
+ * an empty value as unset (`fromEnv()`, the default under `NodeRuntime.runMain`, does), but the container above
+ * it still names its key: in the environment, where `fromEnv` nests names at `_`, the last segment under the
+ * others (`CHECKS` under `SG` › `HEALTH` › `LIVENESS`); in a flat source (`fromUnknown`), the name at the root.
+ */
+const isPresent = (variable: string): Effect.Effect<boolean> =>
+  Effect.gen(function*() {
+    const provider = yield* ConfigProvider.ConfigProvider
+    const named = (path: ReadonlyArray<string>, key: string) =>
+      provider.load(path).pipe(
+        Effect.map((node) => node?._tag === "Record" && node.keys.has(key)),
+        Effect.orElseSucceed(() => false)
+      )
+    const segments = variable.split("_")
+    return (yield* named(segments.slice(0, -1), segments.at(-1)!)) || (yield* named([], variable))
+  })
+
+/**
+ * The raw value of every variable the library reads, as the current `ConfigProvider` gives them, with a variable
+ * set to an empty value read as `""` whatever the provider: the same environment under `Runner.runMain` and under
+ * `NodeRuntime.runMain` (`SG_HEALTH_LIVENESS_CHECKS=` means no liveness check, as on Effect 3).
+ */
 const lookup: Config.Config<Environment.Lookup> = Config.all(
   Environment.variables.map((variable) => Config.option(Config.String(variable)))
-).pipe(Config.map((values) => {
-  const byName = new Map(Environment.variables.map((variable, index) => [variable, values[index]]))
-  return (variable: string) => Option.getOrUndefined(byName.get(variable as Environment.Variable) ?? Option.none())
-}))
+).pipe(Config.mapEffect((values) =>
+  Effect.gen(function*() {
+    const byName = new Map<string, string>()
+    for (const [index, variable] of Environment.variables.entries()) {
+      const value = values[index]
+      if (Option.isSome(value)) byName.set(variable, value.value)
+      else if (yield* isPresent(variable)) byName.set(variable, "")
+    }
+    return (variable: string) => byName.get(variable)
+  })
+))
 
 /**
  * A problem as a `ConfigError` at the variable's path, worded as the Effect 3 package's
