@@ -53,35 +53,19 @@ const program = Effect.gen(function*() {
 Effect.runPromise(Effect.provide(program, MainLive)).then((result) => console.log(JSON.stringify(result)))
 `
 
-const install = (app: string, name: string) =>
-  Effect.tryPromise({ try: () => Pack.install(app, name), catch: (error) => error as Error })
-
-/** A fresh app outside the workspace with `files`, removed with the test's scope. */
-const makeApp = (files: Readonly<Record<string, string>>) =>
-  Effect.acquireRelease(
-    Effect.sync(() => Pack.makeApp(files)),
-    (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
-  )
-
-const packageDir = Path.join(root, "packages", "health-server")
-
-/** What an application of this line installs beside the package: the peers, and Node's types for TypeScript. */
-const linkPeers = (app: string, optional: boolean) => {
-  for (const peer of ["effect", "@effect/platform", "@effect/platform-node", "ioredis"]) {
-    Pack.link(app, peer, packageDir)
-  }
-  Pack.link(app, "@types/node", root)
-  if (!optional) return
-  for (
-    const peer of [
-      "@effect/opentelemetry",
-      "@opentelemetry/api",
-      "@opentelemetry/exporter-prometheus",
-      "@opentelemetry/resources",
-      "@opentelemetry/sdk-metrics"
-    ]
-  ) Pack.link(app, peer, packageDir)
+/** The package as an application of its line installs it: with its peers, the optional ones apart. */
+const line: Pack.Line = {
+  name: "@stargazer/health-server",
+  peers: ["effect", "@effect/platform", "@effect/platform-node", "ioredis"],
+  optionalPeers: Pack.openTelemetryPeers
 }
+
+/** A fresh app with the package installed (`Pack.appWith`), removed with the test's scope. */
+const appWith = (files: Readonly<Record<string, string>>) =>
+  Effect.acquireRelease(
+    Effect.tryPromise({ try: () => Pack.appWith(line, files, false), catch: (error) => error as Error }),
+    ({ dir }) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+  )
 
 /** Requires the packages from a CommonJS app, through the `effect` a CommonJS app gets (its CommonJS build). */
 const required = `
@@ -101,8 +85,11 @@ Effect.runPromise(Effect.scoped(program)).then((result) => console.log(JSON.stri
 describe("the published package", () => {
   live("installs from `pnpm pack` and works through its public name only", () =>
     Effect.gen(function*() {
-      const dir = yield* makeApp({ "package.json": JSON.stringify({ type: "module" }), "consumer.mjs": consumer })
-      assert.deepStrictEqual(yield* install(dir, "@stargazer/health-server"), [
+      const { dir, installed } = yield* appWith({
+        "package.json": JSON.stringify({ type: "module" }),
+        "consumer.mjs": consumer
+      })
+      assert.deepStrictEqual(installed, [
         "@stargazer/health-core@^0.0.0",
         "negotiator@^1.1.0"
       ])
@@ -110,7 +97,6 @@ describe("the published package", () => {
       for (const pkg of ["health-server/dist/index.d.ts", "health-server/README.md", "health-core/README.md"]) {
         assert.isTrue(Fs.existsSync(Path.join(dir, "node_modules/@stargazer", pkg)), pkg)
       }
-      linkPeers(dir, false)
 
       const redis = yield* RedisServer.make()
       const output = yield* run(process.execPath, ["consumer.mjs"], {
@@ -140,41 +126,15 @@ describe("the published package", () => {
   live(
     "type-checks as published: every entry point, named error channels, ES module and CommonJS apps",
     () =>
-      Effect.gen(function*() {
-        const program = Fs.readFileSync(Path.join(root, "test", "fixtures", "published.ts"), "utf8")
-        for (
-          const { optional, type } of [
-            { type: "module", optional: true },
-            { type: "module", optional: false },
-            { type: "commonjs", optional: true }
-          ]
-        ) {
-          const dir = yield* makeApp({
-            "package.json": JSON.stringify({ type }),
-            "tsconfig.json": Pack.strictTsconfig,
-            "main.ts": program
-          })
-          yield* install(dir, "@stargazer/health-server")
-          linkPeers(dir, optional)
-          yield* Effect.tryPromise({
-            try: () => Pack.typeCheck(dir),
-            catch: (error) => new Error(`a ${type} app (optional peers: ${optional}): ${error}`)
-          })
-        }
-      }),
+      Effect.tryPromise(() =>
+        Pack.typeCheckEverywhere(line, Fs.readFileSync(Path.join(root, "test", "fixtures", "published.ts"), "utf8"))
+      ),
     300_000
   )
 
   live("require()s from a CommonJS app, the core too", () =>
     Effect.gen(function*() {
-      const dir = yield* makeApp({ "package.json": JSON.stringify({ type: "commonjs" }), "main.js": required })
-      yield* install(dir, "@stargazer/health-server")
-      linkPeers(dir, false)
-      const output = yield* run(process.execPath, ["main.js"], { cwd: dir })
-      assert.deepStrictEqual(JSON.parse(output.trim().split("\n").at(-1)!), {
-        status: 200,
-        body: "OK",
-        core: "function"
-      })
+      const result = yield* Effect.tryPromise(() => Pack.runCommonJs(line, required))
+      assert.deepStrictEqual(result, { status: 200, body: "OK", core: "function" })
     }), 120_000)
 })

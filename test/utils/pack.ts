@@ -121,3 +121,80 @@ export const strictTsconfig = JSON.stringify({
     noEmit: true
   }
 })
+
+/** The optional peers of both packages' Prometheus endpoint (the ranges differ by line, the names do not). */
+export const openTelemetryPeers: ReadonlyArray<string> = [
+  "@effect/opentelemetry",
+  "@opentelemetry/api",
+  "@opentelemetry/exporter-prometheus",
+  "@opentelemetry/resources",
+  "@opentelemetry/sdk-metrics"
+]
+
+/** A published package as an application of its Effect line installs it. */
+export interface Line {
+  /** The package's name, e.g. `@stargazer/health-server`. */
+  readonly name: string
+  /** The peers every application installs (taken from the workspace's copies for the package). */
+  readonly peers: ReadonlyArray<string>
+  /** The optional peers (the Prometheus endpoint's). */
+  readonly optionalPeers: ReadonlyArray<string>
+}
+
+/**
+ * A fresh application outside the workspace (`makeApp(files)`) with `line`'s package installed, its peers,
+ * the optional ones when `optional`, and Node's types. Its directory, and what `install` installed.
+ */
+export const appWith = async (
+  line: Line,
+  files: Readonly<Record<string, string>>,
+  optional: boolean
+): Promise<{ readonly dir: string; readonly installed: ReadonlyArray<string> }> => {
+  const dir = makeApp(files)
+  const installed = await install(dir, line.name)
+  const packageDir = Path.join(workspace, "packages", line.name.slice("@stargazer/".length))
+  for (const peer of [...line.peers, ...optional ? line.optionalPeers : []]) link(dir, peer, packageDir)
+  link(dir, "@types/node", workspace)
+  return { dir, installed }
+}
+
+/** `use` on a fresh app (`appWith`), removed after. */
+const withApp = async <A>(
+  line: Line,
+  files: Readonly<Record<string, string>>,
+  optional: boolean,
+  use: (dir: string) => Promise<A>
+): Promise<A> => {
+  const { dir } = await appWith(line, files, optional)
+  try {
+    return await use(dir)
+  } finally {
+    Fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Type-checks `program` (TypeScript using the package) with the package as published, in three fresh
+ * applications with `strictTsconfig`: an ES module one with the optional peers, one without them, and a
+ * CommonJS one (`"type": "commonjs"`, `module: nodenext`). Rejects with the compiler's errors, naming the app.
+ */
+export const typeCheckEverywhere = async (line: Line, program: string): Promise<void> => {
+  const apps = [{ type: "module", optional: true }, { type: "module", optional: false }, {
+    type: "commonjs",
+    optional: true
+  }]
+  for (const { optional, type } of apps) {
+    const files = { "package.json": JSON.stringify({ type }), "tsconfig.json": strictTsconfig, "main.ts": program }
+    await withApp(line, files, optional, (dir) =>
+      typeCheck(dir).catch((error) => {
+        throw new Error(`a ${type} app (optional peers: ${optional}): ${error}`)
+      }))
+  }
+}
+
+/** Runs `script` (plain JavaScript that `require`s) in a fresh CommonJS application; its last line, as JSON. */
+export const runCommonJs = (line: Line, script: string): Promise<unknown> =>
+  withApp(line, { "package.json": JSON.stringify({ type: "commonjs" }), "main.js": script }, false, async (dir) => {
+    const output = await run(process.execPath, ["main.js"], { cwd: dir })
+    return JSON.parse(output.trim().split("\n").at(-1)!)
+  })

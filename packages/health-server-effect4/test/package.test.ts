@@ -44,34 +44,19 @@ const MainLive = HealthServerLive.pipe(Layer.provide(RedisClient.RedisClientLive
 Effect.runPromise(Effect.scoped(Effect.provide(program, MainLive))).then((result) => console.log(JSON.stringify(result)))
 `
 
-const install = (app: string, name: string) =>
-  Effect.tryPromise({ try: () => Pack.install(app, name), catch: (error) => error as Error })
-
-/** A fresh app outside the workspace with `files`, removed with the test's scope. */
-const makeApp = (files: Readonly<Record<string, string>>) =>
-  Effect.acquireRelease(
-    Effect.sync(() => Pack.makeApp(files)),
-    (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
-  )
-
-/**
- * What an application of this line installs beside the package: the peers (effect 4, @effect/platform-node 4,
- * ioredis 6), Node's types for TypeScript, and the optional peers of the Prometheus endpoint when `optional`.
- */
-const linkPeers = (app: string, optional: boolean) => {
-  for (const peer of ["effect", "@effect/platform-node", "ioredis"]) Pack.link(app, peer, self)
-  Pack.link(app, "@types/node", Pack.workspace)
-  if (!optional) return
-  for (
-    const peer of [
-      "@effect/opentelemetry",
-      "@opentelemetry/api",
-      "@opentelemetry/exporter-prometheus",
-      "@opentelemetry/resources",
-      "@opentelemetry/sdk-metrics"
-    ]
-  ) Pack.link(app, peer, self)
+/** The package as an application of its line installs it: with its peers, the optional ones apart. */
+const line: Pack.Line = {
+  name: "@stargazer/health-server-effect4",
+  peers: ["effect", "@effect/platform-node", "ioredis"],
+  optionalPeers: Pack.openTelemetryPeers
 }
+
+/** A fresh app with the package installed (`Pack.appWith`), removed with the test's scope. */
+const appWith = (files: Readonly<Record<string, string>>) =>
+  Effect.acquireRelease(
+    Effect.tryPromise({ try: () => Pack.appWith(line, files, false), catch: (error) => error as Error }),
+    ({ dir }) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+  )
 
 /** Requires the packages from a CommonJS app. */
 const required = `
@@ -93,8 +78,11 @@ describe("the published Effect 4 package", () => {
     "installs from `pnpm pack` with @stargazer/health-core, and works through its public name only",
     () =>
       Effect.gen(function*() {
-        const dir = yield* makeApp({ "package.json": JSON.stringify({ type: "module" }), "consumer.mjs": consumer })
-        assert.deepStrictEqual(yield* install(dir, "@stargazer/health-server-effect4"), [
+        const { dir, installed } = yield* appWith({
+          "package.json": JSON.stringify({ type: "module" }),
+          "consumer.mjs": consumer
+        })
+        assert.deepStrictEqual(installed, [
           "@stargazer/health-core@^0.0.0",
           "negotiator@^1.1.0"
         ])
@@ -108,7 +96,6 @@ describe("the published Effect 4 package", () => {
         ) {
           assert.isTrue(Fs.existsSync(Path.join(dir, "node_modules/@stargazer", pkg)), pkg)
         }
-        linkPeers(dir, false)
 
         const redis = yield* RedisServer.make()
         const output = yield* run(process.execPath, ["consumer.mjs"], {
@@ -128,41 +115,15 @@ describe("the published Effect 4 package", () => {
   live(
     "type-checks as published: every entry point, named error channels, ES module and CommonJS apps",
     () =>
-      Effect.gen(function*() {
-        const program = Fs.readFileSync(Path.join(self, "test", "fixtures", "published.ts"), "utf8")
-        for (
-          const { optional, type } of [
-            { type: "module", optional: true },
-            { type: "module", optional: false },
-            { type: "commonjs", optional: true }
-          ]
-        ) {
-          const dir = yield* makeApp({
-            "package.json": JSON.stringify({ type }),
-            "tsconfig.json": Pack.strictTsconfig,
-            "main.ts": program
-          })
-          yield* install(dir, "@stargazer/health-server-effect4")
-          linkPeers(dir, optional)
-          yield* Effect.tryPromise({
-            try: () => Pack.typeCheck(dir),
-            catch: (error) => new Error(`a ${type} app (optional peers: ${optional}): ${error}`)
-          })
-        }
-      }),
+      Effect.tryPromise(() =>
+        Pack.typeCheckEverywhere(line, Fs.readFileSync(Path.join(self, "test", "fixtures", "published.ts"), "utf8"))
+      ),
     300_000
   )
 
   live("require()s from a CommonJS app, the core too", () =>
     Effect.gen(function*() {
-      const dir = yield* makeApp({ "package.json": JSON.stringify({ type: "commonjs" }), "main.js": required })
-      yield* install(dir, "@stargazer/health-server-effect4")
-      linkPeers(dir, false)
-      const output = yield* run(process.execPath, ["main.js"], { cwd: dir })
-      assert.deepStrictEqual(JSON.parse(output.trim().split("\n").at(-1)!), {
-        status: 200,
-        body: "OK",
-        core: "function"
-      })
+      const result = yield* Effect.tryPromise(() => Pack.runCommonJs(line, required))
+      assert.deepStrictEqual(result, { status: 200, body: "OK", core: "function" })
     }), 120_000)
 })
