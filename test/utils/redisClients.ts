@@ -74,3 +74,16 @@ export const monitor = (port: number): Promise<Monitor> =>
       }
     })
   })
+
+/** What an ioredis client went through: each connection event, when (ms after `follow`) and its status then. */
+export const follow = (client: {
+  readonly status: string
+  readonly on: (event: string, listener: () => void) => unknown
+}): { readonly history: () => string } => {
+  const start = Date.now()
+  const events: Array<string> = []
+  for (const event of ["connect", "ready", "close", "reconnecting", "end"]) {
+    client.on(event, () => events.push(`+${Date.now() - start}ms ${event} (${client.status})`))
+  }
+  return { history: () => events.join(", ") }
+}
