@@ -55,7 +55,7 @@ describe("core environment", () => {
   })
 
   it("names the variable of the first problem", () => {
-    const cases: ReadonlyArray<readonly [Record<string, string>, string]> = [
+    const cases: ReadonlyArray<readonly [Record<string, string>, Environment.Variable]> = [
       [{ SG_HEALTH_PORT: "65536" }, "SG_HEALTH_PORT"],
       [{ SG_HEALTH_FAILURE_THRESHOLD: "2.5" }, "SG_HEALTH_FAILURE_THRESHOLD"],
       [{ SG_HEALTH_PING_TIMEOUT: "0 seconds" }, "SG_HEALTH_PING_TIMEOUT"],

@@ -258,11 +258,21 @@ describe("HealthServer on real Redis", () => {
 
         assert.isTrue(Exit.isFailure(exit))
         const error = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
-        assert.isTrue(Option.isSome(error) && error.value._tag === "HealthServerError")
+        const failed = Option.getOrThrow(error)
+        assert.strictEqual(failed._tag, "HealthServerError")
         assert.strictEqual(
-          Option.getOrThrow(error).message,
-          `Health server cannot listen on 127.0.0.1:${port}: address already in use`
+          failed.message,
+          `Health server cannot listen on 127.0.0.1:${port}: address already in use; ` +
+            `set the option port to a free port, or 0 for any`
         )
+        if (failed._tag === "HealthServerError") {
+          const { code, option, variable } = failed
+          assert.deepStrictEqual({ code, option, variable }, {
+            code: "EADDRINUSE",
+            option: "port",
+            variable: undefined
+          })
+        }
         // The library's connection is gone (only the one asking is left), so no PING can follow it; and none
         // came before it closed: no check loop ever ran.
         yield* eventually(RedisServer.connectedClients(redis), (clients) => clients === 1)

@@ -1,11 +1,10 @@
 /**
  * The main job (`examples/service`) as a real process: it serves the probes, closes its Redis connection on the
- * way out, and exits non-zero before anything starts on bad configuration or a taken port. (Signals and the
- * drain: shutdown.*.test.ts.)
+ * way out, and exits non-zero before anything starts on bad configuration. (Signals and the drain:
+ * shutdown.*.test.ts; what each configuration error prints: startup.test.ts.)
  */
 import { assert, describe } from "@effect/vitest"
 import { Effect } from "effect"
-import * as Net from "node:net"
 import { eventually, get, live } from "./utils/health.js"
 import { spawnService } from "./utils/process.js"
 import * as RedisServer from "./utils/redisServer.js"
@@ -42,25 +41,6 @@ for (const target of targets) {
         // The health configuration is read before the service starts: nothing was started, nothing to undo.
         assert.notInclude(service.output(), "worker_started")
         assert.notInclude(service.output(), "health_server_started")
-        yield* service.groupGone
-      }))
-
-    live("a port in use exits non-zero naming host and port", () =>
-      Effect.gen(function*() {
-        const taken = Net.createServer()
-        const port = yield* Effect.acquireRelease(
-          Effect.async<number>((resume) => {
-            taken.listen(0, "127.0.0.1", () => resume(Effect.succeed((taken.address() as Net.AddressInfo).port)))
-          }),
-          () => Effect.sync(() => taken.close())
-        )
-        const redis = yield* RedisServer.make()
-        const service = yield* spawnService({ via: "node", script: target.service }, {
-          REDIS_URL: redis.url,
-          SG_HEALTH_PORT: String(port)
-        })
-        assert.strictEqual(yield* service.exit, 1)
-        assert.include(service.output(), `Health server cannot listen on 127.0.0.1:${port}: address already in use`)
         yield* service.groupGone
       }))
 

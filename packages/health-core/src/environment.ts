@@ -2,8 +2,10 @@
  * Every environment variable the library reads, parsed and validated in one place, independent of Effect: the
  * health server's options (`SG_HEALTH_*`), the Redis topology (`REDIS_*`) and what the runner reads. Each
  * package reads the raw strings through its own Effect `Config` (so a `ConfigProvider` still decides where they
- * come from) and turns a `Problem` into a `ConfigError` naming the variable.
+ * come from) and turns a `Problem` into an error naming the variable: the option's error where a layer reads the
+ * environment (`HealthServerLive`, `RedisClientLive`, the runner), a `ConfigError` from the public `Config`s.
  */
+import type { OptionFields, RedisOptionFields } from "./errors.js"
 import { defaults, isValidCheckName } from "./options.js"
 import { isRedisUrl } from "./redis.js"
 import type { Address } from "./redisTopology.js"
@@ -14,7 +16,7 @@ export type Lookup = (variable: string) => string | undefined
 
 /** A variable whose value cannot be used, and why. */
 export interface Problem {
-  readonly variable: string
+  readonly variable: Variable
   readonly message: string
 }
 
@@ -33,7 +35,7 @@ const attempt = <A>(read: () => A): Result<A> => {
   }
 }
 
-const fail = (variable: string, message: string): never => {
+const fail = (variable: Variable, message: string): never => {
   throw new Invalid({ variable, message })
 }
 
@@ -62,6 +64,49 @@ export const variables = [
 ] as const
 
 export type Variable = typeof variables[number]
+
+/**
+ * The option each variable gives: the health server's (`port`), the runner's (`stopTimeout`, `enabled`) or, for
+ * `REDIS_*`, the Redis client's (`cluster.nodes`).
+ */
+export const optionOf: Readonly<Record<Variable, string>> = {
+  SG_HEALTH_PORT: "port",
+  SG_HEALTH_HOST: "host",
+  SG_HEALTH_CHECK_INTERVAL: "checkInterval",
+  SG_HEALTH_PING_INTERVAL: "checkInterval",
+  SG_HEALTH_CHECK_TIMEOUT: "checkTimeout",
+  SG_HEALTH_PING_TIMEOUT: "checkTimeout",
+  SG_HEALTH_FAILURE_THRESHOLD: "failureThreshold",
+  SG_HEALTH_SUCCESS_THRESHOLD: "successThreshold",
+  SG_HEALTH_LIVENESS_CHECKS: "livenessChecks",
+  SG_HEALTH_INITIAL_STATE: "initialState",
+  SG_HEALTH_EXPOSE_DETAILS: "exposeDetails",
+  SG_HEALTH_SHUTDOWN_DELAY: "shutdownDelay",
+  SG_HEALTH_STOP_TIMEOUT: "stopTimeout",
+  SG_HEALTH_METRICS: "metrics",
+  SG_HEALTH_ENABLED: "enabled",
+  REDIS_URL: "url",
+  REDIS_CLUSTER_NODES: "cluster.nodes",
+  REDIS_SENTINELS: "sentinel.sentinels",
+  REDIS_SENTINEL_NAME: "sentinel.name",
+  REDIS_PASSWORD: "password"
+}
+
+/** A problem as the fields of the error of the option the variable gives. */
+export const optionFields = (problem: Problem): OptionFields => ({
+  option: optionOf[problem.variable],
+  problem: problem.message,
+  variable: problem.variable
+})
+
+/** A problem with a `REDIS_*` variable as the fields of the Redis client's option error. */
+export const redisOptionFields = (problem: Problem): RedisOptionFields => ({
+  reason: problem.variable === "REDIS_URL" ? "InvalidUrl" : "InvalidOption",
+  ...optionFields(problem)
+})
+
+/** The variable each option of the health server's address is read from. */
+export const addressVariables = { host: "SG_HEALTH_HOST", port: "SG_HEALTH_PORT" } as const
 
 const units: Readonly<Record<string, number>> = {
   nano: 1e-6,
@@ -101,14 +146,14 @@ export const parseBoolean = (text: string): boolean | undefined => {
   }
 }
 
-const integer = (lookup: Lookup, variable: string, valid: (n: number) => boolean, expected: string) => {
+const integer = (lookup: Lookup, variable: Variable, valid: (n: number) => boolean, expected: string) => {
   const text = lookup(variable)
   if (text === undefined) return undefined
   const value = /^\s*[-+]?\d+\s*$/.test(text) ? Number(text) : Number.NaN
   return Number.isInteger(value) && valid(value) ? value : fail(variable, `${expected}, got ${JSON.stringify(text)}`)
 }
 
-const duration = (lookup: Lookup, variable: string, valid: (millis: number) => boolean, expected: string) => {
+const duration = (lookup: Lookup, variable: Variable, valid: (millis: number) => boolean, expected: string) => {
   const text = lookup(variable)
   if (text === undefined) return undefined
   const millis = parseDurationMillis(text)
@@ -118,12 +163,12 @@ const duration = (lookup: Lookup, variable: string, valid: (millis: number) => b
 }
 
 /** A duration greater than zero from `variable`, or from its `former` name when `variable` is not set. */
-const positiveDuration = (lookup: Lookup, variable: string, former?: string) => {
+const positiveDuration = (lookup: Lookup, variable: Variable, former?: Variable) => {
   const name = former !== undefined && lookup(variable) === undefined ? former : variable
   return duration(lookup, name, (millis) => millis > 0, "Expected a duration greater than zero")
 }
 
-const boolean = (lookup: Lookup, variable: string): boolean | undefined => {
+const boolean = (lookup: Lookup, variable: Variable): boolean | undefined => {
   const text = lookup(variable)
   if (text === undefined) return undefined
   return parseBoolean(text) ?? fail(variable, `Expected true or false, got ${JSON.stringify(text)}`)
@@ -152,7 +197,7 @@ const shutdownDelay = (lookup: Lookup): number =>
   duration(lookup, "SG_HEALTH_SHUTDOWN_DELAY", (millis) => millis >= 0, "Expected a duration") ??
     defaults.shutdownDelayMillis
 
-const atLeastOne = (lookup: Lookup, variable: string): number | undefined =>
+const atLeastOne = (lookup: Lookup, variable: Variable): number | undefined =>
   integer(lookup, variable, (n) => n >= 1, "Expected an integer >= 1")
 
 /** The variable behind each option that can only be checked against the checks, not on its own. */
@@ -217,7 +262,7 @@ export type RedisOptions =
     | { readonly sentinel: { readonly sentinels: ReadonlyArray<Address>; readonly name: string } }
   )
 
-const addressList = (lookup: Lookup, variable: string): ReadonlyArray<Address> | undefined => {
+const addressList = (lookup: Lookup, variable: Variable): ReadonlyArray<Address> | undefined => {
   const list = lookup(variable)
   if (list === undefined) return undefined
   const parsed = parseAddressList(list)

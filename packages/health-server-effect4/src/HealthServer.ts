@@ -118,7 +118,10 @@ export interface Options extends StateOptions {
 }
 
 /**
- * The probe server could not listen, e.g. because the port is in use. Nothing is left running.
+ * The probe server could not listen, e.g. because the port is in use. Nothing is left running. Its message is one
+ * line that says what to change (`...: address already in use; set SG_HEALTH_PORT to a free port, or 0 for any`):
+ * the option (`host` or `port`) and, where it was read from the environment, the variable. The system error is
+ * kept as its `code` (`EADDRINUSE`, `EADDRNOTAVAIL`, `EACCES`, ...) and `reason`.
  *
  * @since 0.1.0
  * @category errors
@@ -208,8 +211,9 @@ export const config: Config.Config<Options> = environment.healthConfig
 
 /**
  * The application-ready health server: `layer` with its options read from the environment (`SG_HEALTH_*`).
- * An invalid value fails with a `ConfigError` or `HealthServerOptionsError` naming the variable, before
- * anything binds.
+ * An invalid value fails with `HealthServerOptionsError` naming the variable (`Invalid SG_HEALTH_PORT: ...`), a
+ * port in use with `HealthServerError` naming `SG_HEALTH_PORT`, before anything binds; a `ConfigError` only
+ * when the `ConfigProvider` itself cannot be read.
  *
  * @since 0.1.0
  * @category layers

@@ -214,11 +214,12 @@ export const layerFromClient: (client: Redis | Cluster) => Layer.Layer<RedisClie
  * `redis://127.0.0.1:6379`), or `REDIS_CLUSTER_NODES` (a comma list of `host:port`: a Cluster), or
  * `REDIS_SENTINELS` (a comma list of `host:port`) with `REDIS_SENTINEL_NAME` (default `mymaster`); and
  * `REDIS_PASSWORD` (redacted). More than one topology, an empty or unparsable list or a port out of range fails
- * with a `ConfigError` naming the variable.
+ * with `RedisClientError` naming the variable (`Invalid REDIS_SENTINELS: ...`); a `ConfigError` only when the
+ * `ConfigProvider` itself cannot be read.
  *
  * @since 0.1.0
  * @category layers
  */
 export const RedisClientLive: Layer.Layer<RedisClient, RedisClientError | Config.ConfigError> = Layer.unwrap(
-  Effect.map(environment.redisConfig, internal.layer)
+  Effect.map(environment.redis, internal.layer)
 )

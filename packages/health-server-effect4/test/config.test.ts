@@ -88,10 +88,10 @@ describe("configuration", () => {
               Effect.map((exit) => ({ exit, logs }))
             )
           )
-          assert.isTrue(Exit.isFailure(exit))
-          const error = failureOf(exit)
-          assert.isTrue(Option.isSome(error) && error.value._tag !== "HealthServerError", failure(exit))
-          assert.include(failure(exit), name)
+          const error = Option.getOrThrow(failureOf(exit))
+          // The option's error, naming the variable in one line (not a ConfigError: that is for the provider).
+          assert.deepInclude(error, { _tag: "HealthServerOptionsError", variable: name }, failure(exit))
+          assert.match(error.message, new RegExp(`^Invalid ${name}: `))
           // Nothing was started: no socket was bound, no loop forked.
           assert.deepStrictEqual(logs.filter((line) => line.message.startsWith("health_")), [])
         })
@@ -282,7 +282,7 @@ describe("configuration", () => {
         assert.deepInclude(error, { option: "livenessChecks", variable: "SG_HEALTH_LIVENESS_CHECKS" }, name)
         assert.strictEqual(
           error.message,
-          `Invalid health server option livenessChecks (SG_HEALTH_LIVENESS_CHECKS): no check is named "nope" ` +
+          `Invalid SG_HEALTH_LIVENESS_CHECKS: no check is named "nope" ` +
             `(the checks are: redis${name === "Runner.layer" ? ", db" : ""})`,
           name
         )
@@ -319,7 +319,14 @@ describe("configuration", () => {
         Effect.scoped,
         Effect.exit
       )
-      assert.include(failure(exit), "REDIS_URL")
+      const error = Option.getOrThrow(failureOf(exit))
+      assert.deepInclude(error, {
+        _tag: "RedisClientError",
+        reason: "InvalidUrl",
+        option: "url",
+        variable: "REDIS_URL"
+      })
+      assert.strictEqual(error.message, "Invalid REDIS_URL: Expected a redis:// or rediss:// URL")
       assert.notInclude(failure(exit), "hunter2")
     }))
 

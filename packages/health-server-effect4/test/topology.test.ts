@@ -52,7 +52,7 @@ describe("Redis topology from the environment", () => {
     it.effect(`${JSON.stringify(env)} stops start-up naming ${variable}`, () =>
       Effect.gen(function*() {
         const message = yield* startWith({ ...env, REDIS_PASSWORD: "hunter2" })
-        assert.include(message, `Invalid data at ${variable}: `)
+        assert.include(message, `RedisClientError: Invalid ${variable}: `)
         assert.notInclude(message, "hunter2")
       }))
   }

@@ -17,8 +17,7 @@ import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
 import type * as HealthServer from "../HealthServer.js"
 import type * as RedisClient from "../RedisClient.js"
-import { HealthServerOptionsError } from "./errors.js"
-import type { HealthServerError } from "./errors.js"
+import { HealthServerError, HealthServerOptionsError, RedisClientError } from "./errors.js"
 import * as Internal from "./healthServer.js"
 
 /**
@@ -61,10 +60,8 @@ const lookup: Config.Config<Environment.Lookup> = Config.all(
 /**
  * A problem as a `ConfigError` at the variable's path, worded as the Effect 3 package's
  * (`Invalid data at SG_HEALTH_PORT: "..."`).
- *
- * @internal
  */
-export const invalid = (problem: Environment.Problem): Config.ConfigError =>
+const invalid = (problem: Environment.Problem): Config.ConfigError =>
   new Config.ConfigError(
     new Schema.SchemaError(
       new SchemaIssue.Pointer(
@@ -74,44 +71,76 @@ export const invalid = (problem: Environment.Problem): Config.ConfigError =>
     )
   )
 
-/** `read` applied to the environment, its problem as a `ConfigError` naming the variable. */
+/** `read` applied to the environment as a `Config`, its problem as a `ConfigError` naming the variable: the
+ * public `Config`s, for `layerConfig` and the app's own configuration. */
 const parsed = <A, B>(read: (lookup: Environment.Lookup) => Environment.Result<A>, to: (value: A) => B) =>
   lookup.pipe(Config.mapEffect((lookup) => {
     const result = read(lookup)
     return "problem" in result ? Effect.fail(invalid(result.problem)) : Effect.succeed(to(result.value))
   }))
 
-/** @internal */
-export const healthConfig: Config.Config<HealthServer.Options> = parsed(
-  Environment.health,
-  (options) => ({
-    port: options.port,
-    host: options.host,
-    checkInterval: Duration.millis(options.checkIntervalMillis),
-    checkTimeout: Duration.millis(options.checkTimeoutMillis),
-    failureThreshold: options.failureThreshold,
-    successThreshold: options.successThreshold,
-    livenessChecks: options.livenessChecks,
-    initialState: options.initialState,
-    exposeDetails: options.exposeDetails,
-    shutdownDelay: Duration.millis(options.shutdownDelayMillis)
+const healthOptionError = (problem: Environment.Problem) =>
+  new HealthServerOptionsError(Environment.optionFields(problem))
+
+const redisOptionError = (problem: Environment.Problem) => new RedisClientError(Environment.redisOptionFields(problem))
+
+/**
+ * `read` applied to the environment where a layer of the library reads it, its problem as the option's error
+ * naming the variable (`Invalid SG_HEALTH_PORT: ...`): one line, the same on both Effect lines, where a
+ * `ConfigError` would print its `SchemaError` twice. A `ConfigError` is left for a `ConfigProvider` that cannot
+ * be read.
+ */
+const read = <A, B, E>(
+  reader: (lookup: Environment.Lookup) => Environment.Result<A>,
+  to: (value: A) => B,
+  error: (problem: Environment.Problem) => E
+): Effect.Effect<B, Config.ConfigError | E> =>
+  Effect.gen(function*() {
+    const result = reader(yield* lookup)
+    return "problem" in result ? yield* Effect.fail(error(result.problem)) : to(result.value)
   })
-)
 
-/** Whether `HealthServerLive` serves `/metrics` (the Prometheus endpoint): `SG_HEALTH_METRICS`. @internal */
-export const metricsEnabled: Config.Config<boolean> = parsed(Environment.health, (options) => options.metrics)
+const toHealthOptions = (options: Environment.HealthOptions): HealthServer.Options => ({
+  port: options.port,
+  host: options.host,
+  checkInterval: Duration.millis(options.checkIntervalMillis),
+  checkTimeout: Duration.millis(options.checkTimeoutMillis),
+  failureThreshold: options.failureThreshold,
+  successThreshold: options.successThreshold,
+  livenessChecks: options.livenessChecks,
+  initialState: options.initialState,
+  exposeDetails: options.exposeDetails,
+  shutdownDelay: Duration.millis(options.shutdownDelayMillis)
+})
 
 /** @internal */
-export const shutdownConfig: Config.Config<{
-  readonly shutdownDelay: Duration.Duration
-  readonly stopTimeout: Duration.Duration
-}> = parsed(Environment.shutdown, (options) => ({
+export const healthConfig: Config.Config<HealthServer.Options> = parsed(Environment.health, toHealthOptions)
+
+/**
+ * The health server's options and whether it serves `/metrics` (the Prometheus endpoint: `SG_HEALTH_METRICS`).
+ *
+ * @internal
+ */
+export const health = read(Environment.health, (options) => ({
+  options: toHealthOptions(options),
+  metrics: options.metrics
+}), healthOptionError)
+
+/** @internal */
+export const shutdown = read(Environment.shutdown, (options) => ({
   shutdownDelay: Duration.millis(options.shutdownDelayMillis),
   stopTimeout: Duration.millis(options.stopTimeoutMillis)
-}))
+}), healthOptionError)
 
 /** @internal */
-export const enabled: Config.Config<boolean> = parsed(Environment.enabled, (enabled) => enabled)
+export const enabled = read(Environment.enabled, (enabled) => enabled, healthOptionError)
+
+const toRedisOptions = (options: Environment.RedisOptions): RedisClient.Options => {
+  const common = options.password === undefined ? {} : { password: Redacted.make(options.password) }
+  if ("cluster" in options) return { ...common, cluster: options.cluster }
+  if ("sentinel" in options) return { ...common, sentinel: options.sentinel }
+  return { ...common, url: Redacted.make(options.url) }
+}
 
 /**
  * The Redis of `RedisClientLive`: one topology among `REDIS_URL`, `REDIS_CLUSTER_NODES` and `REDIS_SENTINELS`
@@ -119,29 +148,24 @@ export const enabled: Config.Config<boolean> = parsed(Environment.enabled, (enab
  *
  * @internal
  */
-export const redisConfig: Config.Config<RedisClient.Options> = parsed(
-  Environment.redis,
-  (options): RedisClient.Options => {
-    const common = options.password === undefined ? {} : { password: Redacted.make(options.password) }
-    if ("cluster" in options) return { ...common, cluster: options.cluster }
-    if ("sentinel" in options) return { ...common, sentinel: options.sentinel }
-    return { ...common, url: Redacted.make(options.url) }
-  }
-)
+export const redisConfig: Config.Config<RedisClient.Options> = parsed(Environment.redis, toRedisOptions)
 
-/** An option error that names the variable the option was read from, when there is one. */
-const withVariable = <E extends HealthServerError | HealthServerOptionsError>(error: E): E | HealthServerOptionsError =>
-  error._tag === "HealthServerOptionsError" && Environment.variableOf[error.option] !== undefined
-    ? new HealthServerOptionsError({
-      option: error.option,
-      problem: error.problem,
-      variable: Environment.variableOf[error.option]
-    })
-    : error
+/** The client's options from the environment, a problem failing with `RedisClientError` naming the variable. @internal */
+export const redis = read(Environment.redis, toRedisOptions, redisOptionError)
+
+/** An error of the health server that names the variable its option was read from. */
+const withVariable = <E extends HealthServerError | HealthServerOptionsError>(error: E) => {
+  if (error._tag === "HealthServerError") {
+    const { code, host, option, port, reason } = error
+    return new HealthServerError({ host, port, code, reason, option, variable: Environment.addressVariables[option] })
+  }
+  const variable = Environment.variableOf[error.option]
+  return variable === undefined ? error : new HealthServerOptionsError({ ...error, variable })
+}
 
 /**
  * `HealthServer.layer` configured by `options` read from the environment, with the Prometheus endpoint when
- * `SG_HEALTH_METRICS` is true (loaded only then: OpenTelemetry stays unloaded otherwise).
+ * `metrics` (loaded only then: OpenTelemetry stays unloaded otherwise). Its errors name the variables.
  *
  * @internal
  */
@@ -165,6 +189,4 @@ export const HealthServerLive: Layer.Layer<
   HealthServer.HealthServer | HealthServer.HealthState,
   HealthServerError | HealthServerOptionsError | Config.ConfigError,
   RedisClient.RedisClient
-> = Layer.unwrap(
-  Effect.map(Config.all([healthConfig, metricsEnabled]), ([options, metrics]) => fromEnvironment(options, metrics))
-)
+> = Layer.unwrap(Effect.map(health, ({ metrics, options }) => fromEnvironment(options, metrics)))

@@ -23,8 +23,7 @@ export const layer = <A, E, R>(
 > =>
   Layer.unwrap(Effect.gen(function*() {
     if (!(yield* environment.enabled)) return app
-    const config = yield* environment.healthConfig
-    const metrics = yield* environment.metricsEnabled
+    const { metrics, options: config } = yield* environment.health
     return environment.fromEnvironment({ ...config, checks: options.checks }, metrics).pipe(
       // Only the app's services come out: the health server is built on top of it and released first.
       Layer.flatMap(() => Layer.empty),
@@ -33,4 +32,4 @@ export const layer = <A, E, R>(
   }))
 
 /** @internal */
-export const runMain = <A, E>(app: Layer.Layer<A, E>): void => RunMain.runMain(app, environment.shutdownConfig)
+export const runMain = <A, E>(app: Layer.Layer<A, E>): void => RunMain.runMain(app, environment.shutdown)

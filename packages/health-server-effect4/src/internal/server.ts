@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import * as Messages from "@stargazer/health-core/errors"
 import * as Server from "@stargazer/health-core/server"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -72,7 +73,7 @@ export const listen = (
     const address = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: () => Server.bind(server, options.host, options.port),
-        catch: (cause) => new HealthServerError({ ...options, cause })
+        catch: (cause) => new HealthServerError({ ...options, ...Messages.listenFault(cause) })
       }).pipe(Effect.map((port) => ({ host: options.host, port }))),
       () => close
     )

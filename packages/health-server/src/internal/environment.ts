@@ -17,7 +17,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as HealthServer from "../HealthServer.js"
 import type * as RedisClient from "../RedisClient.js"
-import { HealthServerOptionsError } from "./errors.js"
+import { HealthServerError, HealthServerOptionsError, RedisClientError } from "./errors.js"
 import * as Internal from "./healthServer.js"
 import * as RedisInternal from "./redisClient.js"
 
@@ -29,7 +29,10 @@ const lookup: Config.Config<Environment.Lookup> = Config.all(
   return (variable: string) => Option.getOrUndefined(byName.get(variable as Environment.Variable) ?? Option.none())
 }))
 
-/** `read` applied to the environment, its problem as a `ConfigError` naming the variable. */
+/**
+ * `read` applied to the environment as a `Config`, its problem as a `ConfigError` naming the variable: the
+ * public `Config`s, for `layerConfig` and the app's own configuration.
+ */
 const parsed = <A, B>(read: (lookup: Environment.Lookup) => Environment.Result<A>, to: (value: A) => B) =>
   lookup.pipe(Config.mapOrFail((lookup) => {
     const result = read(lookup)
@@ -38,37 +41,67 @@ const parsed = <A, B>(read: (lookup: Environment.Lookup) => Environment.Result<A
       : Either.right(to(result.value))
   }))
 
-/** @internal */
-export const healthConfig: Config.Config<HealthServer.Options> = parsed(
-  Environment.health,
-  (options) => ({
-    port: options.port,
-    host: options.host,
-    checkInterval: Duration.millis(options.checkIntervalMillis),
-    checkTimeout: Duration.millis(options.checkTimeoutMillis),
-    failureThreshold: options.failureThreshold,
-    successThreshold: options.successThreshold,
-    livenessChecks: options.livenessChecks,
-    initialState: options.initialState,
-    exposeDetails: options.exposeDetails,
-    shutdownDelay: Duration.millis(options.shutdownDelayMillis)
+const healthOptionError = (problem: Environment.Problem) =>
+  new HealthServerOptionsError(Environment.optionFields(problem))
+
+const redisOptionError = (problem: Environment.Problem) => new RedisClientError(Environment.redisOptionFields(problem))
+
+/**
+ * `read` applied to the environment where a layer of the library reads it, its problem as the option's error
+ * naming the variable (`Invalid SG_HEALTH_PORT: ...`): one line, the same on both Effect lines. A `ConfigError`
+ * is left for a `ConfigProvider` that cannot be read.
+ */
+const read = <A, B, E>(
+  reader: (lookup: Environment.Lookup) => Environment.Result<A>,
+  to: (value: A) => B,
+  error: (problem: Environment.Problem) => E
+): Effect.Effect<B, ConfigError.ConfigError | E> =>
+  Effect.flatMap(lookup, (lookup) => {
+    const result = reader(lookup)
+    return "problem" in result ? Effect.fail(error(result.problem)) : Effect.succeed(to(result.value))
   })
-)
 
-/** Whether `HealthServerLive` serves `/metrics` (the Prometheus endpoint): `SG_HEALTH_METRICS`. @internal */
-export const metricsEnabled: Config.Config<boolean> = parsed(Environment.health, (options) => options.metrics)
+const toHealthOptions = (options: Environment.HealthOptions): HealthServer.Options => ({
+  port: options.port,
+  host: options.host,
+  checkInterval: Duration.millis(options.checkIntervalMillis),
+  checkTimeout: Duration.millis(options.checkTimeoutMillis),
+  failureThreshold: options.failureThreshold,
+  successThreshold: options.successThreshold,
+  livenessChecks: options.livenessChecks,
+  initialState: options.initialState,
+  exposeDetails: options.exposeDetails,
+  shutdownDelay: Duration.millis(options.shutdownDelayMillis)
+})
 
 /** @internal */
-export const shutdownConfig: Config.Config<{
-  readonly shutdownDelay: Duration.Duration
-  readonly stopTimeout: Duration.Duration
-}> = parsed(Environment.shutdown, (options) => ({
+export const healthConfig: Config.Config<HealthServer.Options> = parsed(Environment.health, toHealthOptions)
+
+/**
+ * The health server's options and whether it serves `/metrics` (the Prometheus endpoint: `SG_HEALTH_METRICS`).
+ *
+ * @internal
+ */
+export const health = read(Environment.health, (options) => ({
+  options: toHealthOptions(options),
+  metrics: options.metrics
+}), healthOptionError)
+
+/** @internal */
+export const shutdown = read(Environment.shutdown, (options) => ({
   shutdownDelay: Duration.millis(options.shutdownDelayMillis),
   stopTimeout: Duration.millis(options.stopTimeoutMillis)
-}))
+}), healthOptionError)
 
 /** @internal */
-export const enabled: Config.Config<boolean> = parsed(Environment.enabled, (enabled) => enabled)
+export const enabled = read(Environment.enabled, (enabled) => enabled, healthOptionError)
+
+const toRedisOptions = (options: Environment.RedisOptions): RedisClient.Options => {
+  const common = options.password === undefined ? {} : { password: Redacted.make(options.password) }
+  if ("cluster" in options) return { ...common, cluster: options.cluster }
+  if ("sentinel" in options) return { ...common, sentinel: options.sentinel }
+  return { ...common, url: Redacted.make(options.url) }
+}
 
 /**
  * The Redis of `RedisClientLive`: one topology among `REDIS_URL`, `REDIS_CLUSTER_NODES` and `REDIS_SENTINELS`
@@ -76,19 +109,21 @@ export const enabled: Config.Config<boolean> = parsed(Environment.enabled, (enab
  *
  * @internal
  */
-export const redisConfig: Config.Config<RedisClient.Options> = parsed(
-  Environment.redis,
-  (options): RedisClient.Options => {
-    const common = options.password === undefined ? {} : { password: Redacted.make(options.password) }
-    if ("cluster" in options) return { ...common, cluster: options.cluster }
-    if ("sentinel" in options) return { ...common, sentinel: options.sentinel }
-    return { ...common, url: Redacted.make(options.url) }
+export const redisConfig: Config.Config<RedisClient.Options> = parsed(Environment.redis, toRedisOptions)
+
+/** An error of the health server that names the variable its option was read from. */
+const withVariable = <E extends HealthServerError | HealthServerOptionsError>(error: E) => {
+  if (error._tag === "HealthServerError") {
+    const { code, host, option, port, reason } = error
+    return new HealthServerError({ host, port, code, reason, option, variable: Environment.addressVariables[option] })
   }
-)
+  const variable = Environment.variableOf[error.option]
+  return variable === undefined ? error : new HealthServerOptionsError({ ...error, variable })
+}
 
 /**
  * `HealthServer.layer` configured by `options` read from the environment, with the Prometheus endpoint when
- * `SG_HEALTH_METRICS` is true (loaded only then: OpenTelemetry stays unloaded otherwise).
+ * `metrics` (loaded only then: OpenTelemetry stays unloaded otherwise). Its errors name the variables.
  *
  * @internal
  */
@@ -101,15 +136,7 @@ export const fromEnvironment = (
   RedisClient.RedisClient
 > =>
   Layer.unwrapEffect(Effect.gen(function*() {
-    const server = Internal.layer(options).pipe(
-      Layer.catchAll((error) =>
-        Layer.fail(
-          error._tag === "HealthServerOptionsError" && Environment.variableOf[error.option] !== undefined
-            ? new HealthServerOptionsError({ ...error, variable: Environment.variableOf[error.option] })
-            : error
-        )
-      )
-    )
+    const server = Internal.layer(options).pipe(Layer.catchAll((error) => Layer.fail(withVariable(error))))
     if (!metrics) return server
     const Prometheus = yield* Effect.promise(() => import("./prometheus.js"))
     return Layer.provide(server, Prometheus.layer())
@@ -120,9 +147,15 @@ export const HealthServerLive: Layer.Layer<
   HealthServer.HealthServer | HealthServer.HealthState,
   HealthServer.HealthServerError | HealthServerOptionsError | ConfigError.ConfigError,
   RedisClient.RedisClient
-> = Layer.unwrapEffect(
-  Effect.map(Config.all([healthConfig, metricsEnabled]), ([options, metrics]) => fromEnvironment(options, metrics))
-)
+> = Layer.unwrapEffect(Effect.map(health, ({ metrics, options }) => fromEnvironment(options, metrics)))
 
 /** @internal */
-export const RedisClientLive = Layer.unwrapEffect(Effect.map(redisConfig, RedisInternal.layer))
+export const RedisClientLive: Layer.Layer<
+  RedisClient.RedisClient,
+  RedisClientError | ConfigError.ConfigError
+> = Layer.unwrapEffect(
+  Effect.map(
+    read(Environment.redis, toRedisOptions, redisOptionError),
+    RedisInternal.layer
+  )
+)

@@ -1,5 +1,7 @@
 /**
- * The library's errors.
+ * The library's errors, their fields and messages from `@stargazer/health-core/errors` (the same on both Effect
+ * lines). Those about what a user gave the library (an option, a variable, an address) have a one-line stack:
+ * their message says what to change, and a stack of internal frames would only bury it.
  *
  * @internal
  */
@@ -8,24 +10,30 @@ import type { Details } from "@stargazer/health-core/state"
 import { detailsProperty } from "@stargazer/health-core/state"
 import * as Data from "effect/Data"
 
-/** @internal */
-export class HealthServerError extends Data.TaggedError("HealthServerError")<{
-  readonly host: string
-  readonly port: number
-  readonly cause: unknown
-}> {
+/**
+ * The system error is kept as its `code` and `reason`, not as a `cause`: Effect prints an error's `cause` as a
+ * second error, with Node's own frames, under the line that says what to change.
+ *
+ * @internal
+ */
+export class HealthServerError extends Data.TaggedError("HealthServerError")<Messages.ListenFailureFields> {
+  constructor(fields: Messages.ListenFailureFields) {
+    super(fields)
+    Messages.withoutStack(this)
+  }
+
   override get message() {
-    return Messages.listenFailure(this.host, this.port, this.cause)
+    return Messages.listenFailure(this.host, this.port, this, this.variable)
   }
 }
 
 /** @internal */
-export class HealthServerOptionsError extends Data.TaggedError("HealthServerOptionsError")<{
-  readonly option: string
-  readonly problem: string
-  /** The environment variable the option was read from, when it was. */
-  readonly variable?: string | undefined
-}> {
+export class HealthServerOptionsError extends Data.TaggedError("HealthServerOptionsError")<Messages.OptionFields> {
+  constructor(fields: Messages.OptionFields) {
+    super(fields)
+    Messages.withoutStack(this)
+  }
+
   override get message() {
     return Messages.invalidOption(this.option, this.problem, this.variable)
   }
@@ -49,16 +57,13 @@ export class RedisCheckError extends Data.TaggedError("RedisCheckError")<{
 }
 
 /** @internal */
-export class RedisClientError extends Data.TaggedError("RedisClientError")<{
-  /** `InvalidUrl`: `url` is not a Redis URL; `InvalidOption`: another option cannot be used. */
-  readonly reason: "InvalidUrl" | "InvalidOption"
-  /** The option, e.g. `url`, `cluster.nodes[1].port`, `sentinel.name`. */
-  readonly option: string
-  /** What is wrong with it; never its value when that may hold a password. */
-  readonly problem: string
-  readonly cause?: unknown
-}> {
+export class RedisClientError extends Data.TaggedError("RedisClientError")<Messages.RedisOptionFields> {
+  constructor(fields: Messages.RedisOptionFields) {
+    super(fields)
+    Messages.withoutStack(this)
+  }
+
   override get message() {
-    return Messages.invalidRedisOption(this.option, this.problem)
+    return Messages.invalidRedisOption(this.option, this.problem, this.variable)
   }
 }

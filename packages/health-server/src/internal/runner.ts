@@ -17,8 +17,7 @@ export const layer = <A, E, R>(
 ) =>
   Layer.unwrapEffect(Effect.gen(function*() {
     if (!(yield* environment.enabled)) return app
-    const config = yield* environment.healthConfig
-    const metrics = yield* environment.metricsEnabled
+    const { metrics, options: config } = yield* environment.health
     return environment.fromEnvironment({ ...config, checks: options.checks }, metrics).pipe(
       Layer.map(() => Context.empty()),
       Layer.provideMerge(app)
@@ -26,4 +25,4 @@ export const layer = <A, E, R>(
   }))
 
 /** @internal */
-export const runMain = <A, E>(app: Layer.Layer<A, E>): void => RunMain.runMain(app, environment.shutdownConfig)
+export const runMain = <A, E>(app: Layer.Layer<A, E>): void => RunMain.runMain(app, environment.shutdown)
