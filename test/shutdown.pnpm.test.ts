@@ -3,11 +3,14 @@
  * SIGINT/SIGTERM to it, so a signal to the process group reaches node twice. Every copy is absorbed: the drain
  * runs its whole course, the probes answer through it, the process exits 0 and pnpm reports no failure.
  */
-import { describe } from "@effect/vitest"
-import { Effect } from "effect"
-import { live } from "./utils/health.js"
+import { assert, describe } from "@effect/vitest"
+import { Effect, Schedule } from "effect"
+import { eventually, fetchReply, get, live } from "./utils/health.js"
+import { spawnService } from "./utils/process.js"
+import * as RedisServer from "./utils/redisServer.js"
 import type { Started } from "./utils/service.js"
-import { assertGracefulShutdown, drainMillis, startService } from "./utils/service.js"
+import { assertGracefulShutdown, drainMillis, inOrder, millisBetween, startService } from "./utils/service.js"
+import type { Target } from "./utils/targets.js"
 import { targets } from "./utils/targets.js"
 
 const env = { SG_HEALTH_SHUTDOWN_DELAY: `${drainMillis} millis` }
@@ -18,8 +21,58 @@ const twice = (started: Started, signal: NodeJS.Signals) =>
     Effect.zipRight(started.service.signalGroup(signal))
   )
 
+/**
+ * `pnpm <script>` with its probes on a port of the high range, polled every 2 ms from the start, so that the
+ * test knows the first moment the socket answers (before `health_server_started` says the port). A port that
+ * turns out to be taken (the service exits saying so) is tried again with another.
+ */
+const answering = (target: Target, redis: RedisServer.RedisServer) =>
+  Effect.gen(function*() {
+    for (let attempt = 1;; attempt++) {
+      const port = 40_000 + Math.floor(Math.random() * 10_000)
+      const service = yield* spawnService({ via: "pnpm", script: target.script }, {
+        REDIS_URL: redis.url,
+        SG_HEALTH_PORT: String(port),
+        ...env
+      })
+      const answered = yield* fetchReply(port, "/readyz").pipe(
+        Effect.filterOrFail(() => service.groupAlive(), () => new Error("exited")),
+        Effect.retry({ schedule: Schedule.spaced("2 millis"), while: () => service.groupAlive() }),
+        Effect.timeoutFail({ duration: "45 seconds", onTimeout: () => new Error("no answer") }),
+        Effect.option
+      )
+      if (answered._tag === "Some" && service.groupAlive()) return { service, port }
+      assert.isTrue(service.output().includes("address already in use") && attempt < 5, service.output())
+    }
+  })
+
 for (const target of targets) {
   describe(`${target.name}: pnpm ${target.script}`, () => {
+    // The socket answers before the service has said it started (the rest of the layer is still being built):
+    // a signal at once must drain as one that comes later does.
+    live(
+      "SIGTERM to the process group the moment the probes first answer drains and exits 0",
+      () =>
+        Effect.gen(function*() {
+          const redis = yield* RedisServer.make()
+          const { port, service } = yield* answering(target, redis)
+          yield* service.signalGroup("SIGTERM")
+          yield* eventually(
+            get(port, "/readyz").pipe(Effect.map((reply) => reply.status), Effect.orElseSucceed(() => 0)),
+            (status) => status === 503,
+            "2 seconds"
+          )
+          assert.strictEqual(yield* service.exit, 0, service.output())
+          yield* service.groupGone
+          const output = service.output()
+          assert.isTrue(
+            inOrder(output, ["shutdown_started", "health_server_draining", "health_server_stopped"]),
+            output
+          )
+          assert.isAtLeast(millisBetween(output, "health_server_draining", "health_server_stopped"), drainMillis - 50)
+        })
+    )
+
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
       live(
         `${signal} to the process group (Ctrl-C, kill -${signal.slice(3)} -PGID) drains and exits 0`,

@@ -54,8 +54,7 @@ export const make = (
       port: options.port ?? defaults.port
     })
     const stopLoop = yield* Effect.acquireRelease(CheckLoop.start(checks, state), (stopLoop) => stopLoop)
-    // After the fork: the first run of the checks goes out while the `Stream` module (for `changes`) loads.
-    const service = yield* toService(state, { address })
+    // The drain is owed from the moment the socket answers: a signal while the rest is built drains too.
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
         yield* state.drain.pipe(Effect.annotateLogs({ shutdownDelay: Duration.format(shutdownDelay) }))
@@ -66,7 +65,8 @@ export const make = (
       }).pipe(annotate)
     )
     yield* Effect.logInfo("health_server_started").pipe(Effect.annotateLogs({ ...address }), annotate)
-    return service
+    // After the fork: the first run of the checks goes out while the `Stream` module (for `changes`) loads.
+    return yield* toService(state, { address })
   })
 
 /**

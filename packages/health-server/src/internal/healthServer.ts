@@ -55,8 +55,7 @@ export const make = (
       port: options.port ?? defaults.port
     })
     const stopLoop = yield* Effect.acquireRelease(CheckLoop.start(checks, state), (stopLoop) => stopLoop)
-    // After the fork: the first run of the checks goes out while the `Stream` module (for `changes`) loads.
-    const service = yield* toService(state, { address })
+    // The drain is owed from the moment the socket answers: a signal while the rest is built drains too.
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
         yield* state.drain.pipe(Effect.annotateLogs({ shutdownDelay: Duration.format(shutdownDelay) }))
@@ -67,7 +66,8 @@ export const make = (
       }).pipe(annotate)
     )
     yield* Effect.logInfo("health_server_started").pipe(Effect.annotateLogs({ ...address }), annotate)
-    return service
+    // After the fork: the first run of the checks goes out while the `Stream` module (for `changes`) loads.
+    return yield* toService(state, { address })
   })
 
 /** Provides both tags: the full service, and its state part. */
