@@ -2,8 +2,8 @@
  * The check loop and its state machine under TestClock, with a scripted check (no Redis, no socket).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { HealthServer } from "@stargazer/health-server"
-import { Clock, Effect, Exit, Option, Ref, Scope, TestClock } from "effect"
+import { HealthCheck, HealthServer } from "@stargazer/health-server"
+import { Clock, Effect, Exit, Fiber, Metric, Option, Ref, Scope, TestClock } from "effect"
 import { buildState, checkStatus, redisCheck, scriptedCheck, summarize, withLogs } from "./utils/health.js"
 
 /** The state over one scripted `redis` check and `options`, built in the test's scope. */
@@ -11,6 +11,14 @@ const withCheck = (
   check: Effect.Effect<unknown, unknown>,
   options: Omit<HealthServer.StateOptions, "checks"> = {}
 ) => buildState(HealthServer.layerState({ checks: [redisCheck(check)], ...options }))
+
+/** The runs counted for check `name`, of every result. */
+const runsOf = (name: string) =>
+  Effect.map(Metric.snapshot, (pairs) =>
+    pairs
+      .filter((pair) => pair.metricKey.name === "health_checks_total")
+      .filter((pair) => pair.metricKey.tags.some((tag) => tag.key === "name" && tag.value === name))
+      .reduce((sum, pair) => sum + Number((pair.metricState as unknown as { count: number }).count), 0))
 
 describe("check loop", () => {
   it.scoped("turns unhealthy exactly at the threshold-th consecutive failure, not before", () =>
@@ -162,6 +170,30 @@ describe("check loop", () => {
       yield* TestClock.adjust("1 minute")
       assert.strictEqual(yield* Ref.get(calls), 1)
     }))
+
+  it.effect("nothing is written once released, even by a check that ignores interruption past the stop bound", () =>
+    withLogs((logs) =>
+      Effect.gen(function*() {
+        const scope = yield* Scope.make()
+        const late = HealthCheck.make({
+          name: "late-writer",
+          check: Effect.uninterruptible(Effect.sleep("1500 millis")).pipe(Effect.zipRight(Effect.fail("late"))),
+          timeout: "200 millis",
+          failureThreshold: 1
+        })
+        const health = yield* buildState(HealthServer.layerState({ checks: [late] })).pipe(Scope.extend(scope))
+        yield* TestClock.adjust(0) // the first run starts, and cannot be interrupted until t=1.5s
+        const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+        yield* TestClock.adjust("1 second") // the stop bound (1 s) passes: released without waiting for the run
+        yield* Fiber.join(closing)
+        assert.include(logs.map((line) => line.message), "health_checks_not_stopped")
+        const released = { lines: logs.length, status: yield* health.status, runs: yield* runsOf("late-writer") }
+        yield* TestClock.adjust("1 second") // the run ends at t=1.5s, failed: nothing of it may land
+        assert.strictEqual(logs.length, released.lines, JSON.stringify(logs.slice(released.lines)))
+        assert.deepStrictEqual(yield* health.status, released.status)
+        assert.strictEqual(yield* runsOf("late-writer"), released.runs)
+      })
+    ))
 
   it.effect("logs each change of state (Warning down, Info back), each failed run at Debug, no success", () =>
     withLogs((logs) =>

@@ -2,10 +2,13 @@
  * The check loop and its state machine under TestClock, with a scripted check (no Redis, no socket).
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as HealthCheck from "@stargazer/health-server-effect4/HealthCheck"
 import * as HealthServer from "@stargazer/health-server-effect4/HealthServer"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Scope from "effect/Scope"
@@ -17,6 +20,13 @@ const withCheck = (
   check: Effect.Effect<unknown, unknown>,
   options: Omit<HealthServer.StateOptions, "checks"> = {}
 ) => buildState(HealthServer.layerState({ checks: [redisCheck(check)], ...options }))
+
+/** The runs counted for check `name`, of every result. */
+const runsOf = (name: string) =>
+  Effect.map(Metric.snapshot, (snapshots) =>
+    snapshots
+      .filter(({ attributes, id }) => id === "health_checks_total" && attributes?.name === name)
+      .reduce((sum, { state }) => sum + Number((state as { count: number }).count), 0))
 
 describe("check loop", () => {
   it.effect("turns unhealthy exactly at the threshold-th consecutive failure, not before", () =>
@@ -168,6 +178,30 @@ describe("check loop", () => {
       yield* TestClock.adjust("1 minute")
       assert.strictEqual(yield* Ref.get(calls), 1)
     }))
+
+  it.effect("nothing is written once released, even by a check that ignores interruption past the stop bound", () =>
+    withLogs((logs) =>
+      Effect.gen(function*() {
+        const scope = yield* Scope.make()
+        const late = HealthCheck.make({
+          name: "late-writer",
+          check: Effect.uninterruptible(Effect.sleep("1500 millis")).pipe(Effect.andThen(Effect.fail("late"))),
+          timeout: "200 millis",
+          failureThreshold: 1
+        })
+        const health = yield* buildState(HealthServer.layerState({ checks: [late] })).pipe(Scope.provide(scope))
+        yield* TestClock.adjust(0) // the first run starts, and cannot be interrupted until t=1.5s
+        const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
+        yield* TestClock.adjust("1 second") // the stop bound (1 s) passes: released without waiting for the run
+        yield* Fiber.join(closing)
+        assert.include(logs.map((line) => line.message), "health_checks_not_stopped")
+        const released = { lines: logs.length, status: yield* health.status, runs: yield* runsOf("late-writer") }
+        yield* TestClock.adjust("1 second") // the run ends at t=1.5s, failed: nothing of it may land
+        assert.strictEqual(logs.length, released.lines, JSON.stringify(logs.slice(released.lines)))
+        assert.deepStrictEqual(yield* health.status, released.status)
+        assert.strictEqual(yield* runsOf("late-writer"), released.runs)
+      })
+    ))
 
   it.effect("logs each change of state (Warn down, Info back), each failed run at Debug, no success", () =>
     withLogs((logs) =>
