@@ -184,12 +184,30 @@ export const servers: ReadonlyArray<ServerSpec> = [
 ]
 
 /**
- * `stargazer-before`, when BENCH_BEFORE names a checkout of the library before the redesign (installed and
- * built): its server file is copied into that checkout's examples, where its imports resolve.
+ * `stargazer-before` (and `stargazer-effect4-before`), when BENCH_BEFORE names a checkout of the library at an
+ * earlier commit (installed and built): that checkout's own `bench/servers/stargazer.mjs` (and
+ * `bench/effect4/stargazer.mjs`), run where their imports resolve to its own built packages: before/after
+ * figures from one run. A checkout from before the bench had those files (the redesign) runs
+ * `servers/stargazer-before.mjs`, copied into its examples.
  */
 function before(): ReadonlyArray<ServerSpec> {
   const checkout = process.env.BENCH_BEFORE
   if (checkout === undefined || checkout === "") return []
+  const own = Path.resolve(checkout, "bench", "servers", "stargazer.mjs")
+  if (Fs.existsSync(own)) {
+    const effect4 = Path.resolve(checkout, "bench", "effect4", "stargazer.mjs")
+    return [
+      { ...stargazer, name: "stargazer-before", file: own, description: `${stargazer.description}, at ${checkout}` },
+      ...Fs.existsSync(effect4)
+        ? [{
+          ...stargazerEffect4,
+          name: "stargazer-effect4-before",
+          file: effect4,
+          description: `${stargazerEffect4.description}, at ${checkout}`
+        }]
+        : []
+    ]
+  }
   const file = Path.resolve(checkout, "examples", "_bench-stargazer-before.mjs")
   Fs.copyFileSync(Path.join(import.meta.dirname, "..", "servers", "stargazer-before.mjs"), file)
   return [{

@@ -1,7 +1,8 @@
 /**
- * The one current health state and every change to it, independent of Effect: each change is applied at once
- * and returned with what it says (the log lines, the condition a check left and entered), so that each
- * package's Effect code only publishes, measures and logs it. Also the staleness sweep of the watchdog.
+ * Every change to the health state, as pure transitions independent of Effect: `(settings, state, input)` to
+ * the change, which holds the new state and what it says (the log lines, the condition a check left and
+ * entered), or `undefined` when nothing changed. Each package keeps the state in its Effect line's
+ * `SubscriptionRef` and only applies, publishes, measures and logs the changes. Also the watchdog's sweep.
  */
 import type { CheckSettings, Settings } from "./options.js"
 import type { Check, State } from "./state.js"
@@ -30,23 +31,9 @@ export interface Change {
 
 export type Flag = "markedNotReady" | "draining"
 
-export interface Store {
-  readonly settings: Settings
-  /** The current state: a plain read, for the probe path. */
-  readonly current: () => State
-  /** Applies `f` to the check at `index` and re-derives the probes; `undefined` when nothing changed. */
-  readonly updateCheck: (index: number, f: (check: Check) => Check) => Change | undefined
-  /** Sets a flag, logged as `message`; `undefined` when it was already set so. */
-  readonly setFlag: (flag: Flag, value: boolean, message: string) => Change | undefined
-  /**
-   * Marks stale every check whose last result (or `startedAt`) is older than its staleness bound, at `now`;
-   * returns the changes and how long until the next check could turn stale.
-   */
-  readonly sweep: (now: number, startedAt: number) => {
-    readonly changes: ReadonlyArray<Change>
-    readonly nextMillis: number
-  }
-}
+/** The state a server starts in: every check healthy and not yet run. */
+export const initialState = (settings: Settings): State =>
+  initial(settings.checks.map((check) => check.name), settings.gates)
 
 /** `health_state_changed` when the check's condition changed, with why. */
 const transitionLines = (before: Check, after: Check, state: State): {
@@ -74,58 +61,69 @@ const transitionLines = (before: Check, after: Check, state: State): {
   return { transition: { name: after.name, from, to }, lines: [line] }
 }
 
-/** Creates the store, every check healthy and not yet run. */
-export const make = (settings: Settings): Store => {
-  const { gates } = settings
-  let current = initial(settings.checks.map((check) => check.name), gates)
-
-  const updateCheck = (index: number, f: (check: Check) => Check): Change | undefined => {
-    const before = current.checks[index]
-    const after = f(before)
-    if (after === before) return undefined
-    const checks = current.checks.slice()
-    checks[index] = after
-    const previous = current
-    current = derive({ ...current, checks }, gates)
-    const { lines, transition } = transitionLines(before, after, current)
-    // `health_started` once every check has passed once (readiness follows, in initial state `starting`).
-    if (!previous.started && current.started) {
-      lines.push({
-        level: "Info",
-        message: "health_started",
-        annotations: { live: current.live, ready: current.ready }
-      })
-    }
-    return { state: current, transition, lines }
+/** `f` applied to the check at `index` of `state`, the probes re-derived; `undefined` when nothing changed. */
+export const updateCheck = (
+  settings: Settings,
+  state: State,
+  index: number,
+  f: (check: Check) => Check
+): Change | undefined => {
+  const before = state.checks[index]
+  const after = f(before)
+  if (after === before) return undefined
+  const checks = state.checks.slice()
+  checks[index] = after
+  const next = derive({ ...state, checks }, settings.gates)
+  const { lines, transition } = transitionLines(before, after, next)
+  // `health_started` once every check has passed once (readiness follows, in initial state `starting`).
+  if (!state.started && next.started) {
+    lines.push({ level: "Info", message: "health_started", annotations: { live: next.live, ready: next.ready } })
   }
+  return { state: next, transition, lines }
+}
 
-  const setFlag = (flag: Flag, value: boolean, message: string): Change | undefined => {
-    if (current[flag] === value) return undefined
-    const from = current.ready
-    current = derive({ ...current, [flag]: value }, gates)
-    return {
-      state: current,
-      transition: undefined,
-      lines: [{ level: "Info", message, annotations: { from, to: current.ready } }]
-    }
+/** `flag` set to `value` in `state`, logged as `message`; `undefined` when it was already set so. */
+export const setFlag = (
+  settings: Settings,
+  state: State,
+  flag: Flag,
+  value: boolean,
+  message: string
+): Change | undefined => {
+  if (state[flag] === value) return undefined
+  const next = derive({ ...state, [flag]: value }, settings.gates)
+  return {
+    state: next,
+    transition: undefined,
+    lines: [{ level: "Info", message, annotations: { from: state.ready, to: next.ready } }]
   }
+}
 
-  const sweep = (now: number, startedAt: number) => {
-    const changes: Array<Change> = []
-    let nextMillis = settings.intervalMillis
-    settings.checks.forEach((check: CheckSettings, index) => {
-      const change = updateCheck(index, (status) => {
-        // Stale once "longer than" the bound: the first millisecond past it.
-        const deadline = (status.lastCheckedAt ?? startedAt) + check.staleAfterMillis + 1
-        if (status.stale) return status
-        if (now >= deadline) return markStale(status)
-        nextMillis = Math.min(nextMillis, deadline - now)
-        return status
-      })
-      if (change !== undefined) changes.push(change)
+/**
+ * Every check of `state` whose last result (or `startedAt`) is older than its staleness bound at `now`, marked
+ * stale: the changes in order (each on the state the one before left), and how long until the next check could
+ * turn stale.
+ */
+export const sweep = (settings: Settings, state: State, now: number, startedAt: number): {
+  readonly changes: ReadonlyArray<Change>
+  readonly nextMillis: number
+} => {
+  const changes: Array<Change> = []
+  let current = state
+  let nextMillis = settings.intervalMillis
+  settings.checks.forEach((check: CheckSettings, index) => {
+    const change = updateCheck(settings, current, index, (status) => {
+      // Stale once "longer than" the bound: the first millisecond past it.
+      const deadline = (status.lastCheckedAt ?? startedAt) + check.staleAfterMillis + 1
+      if (status.stale) return status
+      if (now >= deadline) return markStale(status)
+      nextMillis = Math.min(nextMillis, deadline - now)
+      return status
     })
-    return { changes, nextMillis }
-  }
-
-  return { settings, current: () => current, updateCheck, setFlag, sweep }
+    if (change !== undefined) {
+      changes.push(change)
+      current = change.state
+    }
+  })
+  return { changes, nextMillis }
 }

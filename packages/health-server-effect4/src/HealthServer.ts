@@ -32,7 +32,8 @@ export interface HealthState {
   readonly status: Effect.Effect<HealthStatus.HealthStatus>
   /**
    * The current state, then every change of a probe answer, a flag or a check's condition (healthy,
-   * unhealthy, stale). Await a transition with it instead of polling.
+   * unhealthy, stale). Await a transition with it instead of polling. A subscriber that stops reading holds
+   * the latest state only, not every change it missed.
    */
   readonly changes: Stream.Stream<HealthStatus.HealthStatus>
   /** Takes the application out of rotation (`/readyz` answers 503); liveness is untouched. */

@@ -161,6 +161,37 @@ describe("checks", () => {
       assert.deepStrictEqual(states.map((s) => s.checks[0].consecutiveFailures), [0, 2, 2, 0, 0])
     }))
 
+  it.effect("a changes subscriber that stops reading holds the latest state only, not every change it missed", () =>
+    Effect.gen(function*() {
+      const { check, up } = yield* scriptedCheck
+      const health = yield* buildState(
+        HealthServer.layerState({ checks: [redisCheck(check)], checkInterval: "1 second", failureThreshold: 1 })
+      )
+      yield* TestClock.adjust(0) // the first run, at t=0: started
+      const gate = yield* Deferred.make<void>()
+      const seen: Array<boolean> = []
+      /** Yields until `done` holds: the fibers involved need no clock, only turns. */
+      const until = (done: () => boolean) =>
+        Effect.yieldNow.pipe(Effect.andThen(Effect.sync(done)), Effect.repeat({ until: (ok) => ok }))
+      // Reads the first state, then stops reading until the gate opens.
+      yield* health.changes.pipe(
+        Stream.runForEach((status) =>
+          Effect.sync(() => seen.push(status.ready)).pipe(Effect.andThen(Deferred.await(gate)))
+        ),
+        Effect.forkChild
+      )
+      yield* until(() => seen.length === 1)
+      for (let run = 1; run <= 99; run++) {
+        yield* Ref.set(up, run % 2 === 0) // unhealthy at every odd run, healthy at every even one: 99 changes
+        yield* TestClock.adjust("1 second")
+      }
+      assert.isFalse((yield* health.status).ready)
+      yield* Deferred.succeed(gate, undefined)
+      yield* until(() => seen.length >= 2)
+      yield* Effect.yieldNow.pipe(Effect.repeat({ times: 100 })) // turns enough for more, were there any
+      assert.deepStrictEqual(seen, [true, false]) // the first state, then the latest: none of the 98 between
+    }))
+
   it.effect("an invalid option given in code fails with HealthServerOptionsError naming the option", () =>
     Effect.gen(function*() {
       const db = (options: Partial<HealthCheck.HealthCheck> = {}) =>

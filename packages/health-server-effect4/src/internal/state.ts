@@ -1,7 +1,7 @@
 /**
- * The one owner of the health state: the current value, every transition (check results, staleness, the
- * flags) with its log line, the public view, and the `changes` feed. Transitions are the pure ones of
- * `@stargazer/health-core/state`; each is applied synchronously, so none can interleave with another.
+ * The one owner of the health state: a `SubscriptionRef` changed only through the pure transitions of
+ * `@stargazer/health-core/store` (check results, staleness, the flags), each with its metrics and log lines;
+ * read synchronously by the fast path; the public view, and the `changes` feed.
  *
  * @internal
  */
@@ -12,8 +12,8 @@ import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as PubSub from "effect/PubSub"
 import type * as Stream from "effect/Stream"
+import * as SubscriptionRef from "effect/SubscriptionRef"
 import type * as HealthStatus from "../HealthStatus.js"
 import { annotate } from "./log.js"
 import * as Metrics from "./metrics.js"
@@ -77,18 +77,14 @@ const log = (line: Store.LogLine): Effect.Effect<void> =>
 export const make = (settings: Settings): Effect.Effect<State> =>
   Effect.gen(function*() {
     const { gates } = settings
-    const store = Store.make(settings)
-    let view: HealthStatus.HealthStatus | undefined
-    const published = yield* PubSub.unbounded<Core.State>()
-    yield* Metrics.setGauges(store.current(), gates)
+    const initial = Store.initialState(settings)
+    const ref = yield* SubscriptionRef.make(initial)
+    let view: { readonly state: Core.State; readonly status: HealthStatus.HealthStatus } | undefined
+    yield* Metrics.setGauges(initial, gates)
 
-    /** Publishes, measures and logs a change the store applied. */
-    const applied = (change: Store.Change | undefined): Effect.Effect<void> => {
-      if (change === undefined) return Effect.void
-      view = undefined
-      const { lines, state, transition } = change
-      return Metrics.setGauges(state, gates).pipe(
-        Effect.andThen(PubSub.publish(published, state)),
+    /** Measures and logs a change applied to the state. */
+    const applied = ({ lines, state, transition }: Store.Change): Effect.Effect<void> =>
+      Metrics.setGauges(state, gates).pipe(
         Effect.andThen(
           transition === undefined
             ? Effect.void
@@ -96,32 +92,52 @@ export const make = (settings: Settings): Effect.Effect<State> =>
         ),
         Effect.andThen(Effect.forEach(lines, log, { discard: true }))
       )
-    }
-    // Applied synchronously and published in one uninterruptible step: no change goes unpublished or unlogged.
-    const apply = (change: () => Store.Change | undefined) =>
-      Effect.suspend(() => applied(change())).pipe(Effect.uninterruptible, annotate)
+    /**
+     * Applies `transition` to the state in the `SubscriptionRef` (which publishes it to `changes`), then measures
+     * and logs its changes, in one uninterruptible step: no change goes unpublished or unlogged, and none
+     * interleaves with another.
+     */
+    const apply = (transition: (state: Core.State) => ReadonlyArray<Store.Change>) =>
+      SubscriptionRef.modify(ref, (state) => {
+        const changes = transition(state)
+        return [changes, changes.length === 0 ? state : changes[changes.length - 1].state] as const
+      }).pipe(
+        Effect.flatMap((changes) => Effect.forEach(changes, applied, { discard: true })),
+        Effect.uninterruptible,
+        annotate
+      )
+    const one = (change: Store.Change | undefined): ReadonlyArray<Store.Change> => change === undefined ? [] : [change]
 
     const updateCheck = (index: number, f: (check: Core.Check) => Core.Check) =>
-      apply(() => store.updateCheck(index, f))
+      apply((state) => one(Store.updateCheck(settings, state, index, f)))
     const setFlag = (flag: Store.Flag, value: boolean, message: string) =>
-      apply(() => store.setFlag(flag, value, message))
-    const sweep = (now: number, startedAt: number) =>
-      Effect.suspend(() => {
-        const { changes, nextMillis } = store.sweep(now, startedAt)
-        return Effect.as(Effect.forEach(changes, applied, { discard: true }), nextMillis)
-      }).pipe(Effect.uninterruptible, annotate)
+      apply((state) => one(Store.setFlag(settings, state, flag, value, message)))
+    const sweep = (now: number, startedAt: number) => {
+      let nextMillis = settings.intervalMillis
+      return apply((state) => {
+        const swept = Store.sweep(settings, state, now, startedAt)
+        nextMillis = swept.nextMillis
+        return swept.changes
+      }).pipe(Effect.map(() => nextMillis))
+    }
 
-    const status = Effect.sync(() => view ??= toStatus(store.current()))
+    const status = Effect.map(SubscriptionRef.get(ref), (state) => {
+      if (view?.state !== state) view = { state, status: toStatus(state) }
+      return view.status
+    })
+    // A subscriber that falls behind holds the latest state only: the sliding buffer of one takes every update
+    // off the `SubscriptionRef`'s own subscription as it comes, keeping the newest.
     const changes = (S: typeof Stream) =>
-      S.unwrap(Effect.map(PubSub.subscribe(published), (subscription) =>
-        S.concat(S.succeed(store.current()), S.fromSubscription(subscription)).pipe(
-          S.changesWith(Core.sameConditions),
-          S.map(toStatus)
-        )))
+      SubscriptionRef.changes(ref).pipe(
+        S.buffer({ capacity: 1, strategy: "sliding" }),
+        S.changesWith(Core.sameConditions),
+        S.map(toStatus)
+      )
 
     return {
       settings,
-      current: store.current,
+      // Read synchronously from the `SubscriptionRef` itself: the fast path's state is the state.
+      current: () => SubscriptionRef.getUnsafe(ref),
       status,
       changes,
       updateCheck,
