@@ -2,11 +2,11 @@
  * The probe routes over a real socket: bodies, status codes and content type in both states, 404, and that a
  * probe never reaches Redis.
  */
-import { HttpClient } from "@effect/platform"
+import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { HealthServer, RedisClient } from "@stargazer/health-server"
-import { Effect, Ref, TestClock } from "effect"
+import { HealthCheck, HealthServer, RedisClient } from "@stargazer/health-server"
+import { Effect, Ref, Stream, TestClock } from "effect"
 import {
   buildState,
   checkStatus,
@@ -52,6 +52,77 @@ describe("probe routes", () => {
       assert.deepStrictEqual(yield* probe("/healthz"), { status: 200, body: "OK", type: "text/plain" })
       assert.deepStrictEqual(yield* probe("/readyz"), { status: 200, body: "Ready", type: "text/plain" })
     }).pipe(Effect.provide(NodeHttpServer.layerTest)))
+
+  it.scoped("any HealthState works behind the router: a double with the library's status gets its answers", () =>
+    Effect.gen(function*() {
+      const db = yield* scriptedCheck
+      yield* Ref.set(db.up, false)
+      const library = yield* buildState(HealthServer.layerState({
+        checks: [redisCheck(Effect.void), HealthCheck.make({ name: "db", check: db.check })],
+        livenessChecks: ["redis"],
+        exposeDetails: true,
+        failureThreshold: 1
+      }))
+      yield* TestClock.adjust(0) // redis passed, db failed: live, not ready
+      const status = yield* library.status
+      const double: HealthServer.HealthState = {
+        status: Effect.succeed(status),
+        changes: Stream.make(status),
+        markNotReady: Effect.void,
+        markReady: Effect.void,
+        ...library.settings === undefined ? {} : { settings: library.settings }
+      }
+      const paths = [
+        "/healthz",
+        "/livez",
+        "/readyz",
+        "/startupz",
+        "/livez/redis",
+        "/livez/db",
+        "/readyz/db",
+        "/readyz/redis",
+        "/readyz/nope",
+        "/readyz?exclude=db",
+        "/readyz?exclude=nope",
+        "/readyz?verbose",
+        "/livez?verbose",
+        "/readyz/db?verbose"
+      ]
+      const answers = (health: HealthServer.HealthState) =>
+        Effect.gen(function*() {
+          yield* serveRouter(health)
+          return yield* Effect.forEach(paths, (path) =>
+            Effect.forEach(["GET", "HEAD"] as const, (method) =>
+              Effect.forEach(["text/plain", "application/json"], (accept) =>
+                HttpClientRequest.make(method)(path).pipe(
+                  HttpClientRequest.setHeader("accept", accept),
+                  HttpClient.execute,
+                  Effect.flatMap((response) =>
+                    Effect.map(response.text, (body) => ({
+                      request: `${method} ${path} ${accept}`,
+                      status: response.status,
+                      body,
+                      type: response.headers["content-type"]
+                    }))
+                  )
+                ))))
+        }).pipe(Effect.provide(NodeHttpServer.layerTest), Effect.scoped)
+      const expected = yield* answers(library)
+      assert.deepStrictEqual(yield* answers(double), expected)
+      // What is compared: per check, ?exclude, ?verbose with the reason, JSON, and the 404s.
+      assert.deepInclude(expected.flat(2), {
+        request: "GET /readyz?verbose text/plain",
+        status: 503,
+        body: "[+]redis ok\n[-]db failed: down\nreadyz check failed\n",
+        type: "text/plain"
+      })
+      assert.deepInclude(expected.flat(2), {
+        request: "GET /livez/db text/plain",
+        status: 404,
+        body: "Not Found",
+        type: "text/plain"
+      })
+    }))
 
   it.scoped("answer 404 for unknown paths", () =>
     Effect.gen(function*() {

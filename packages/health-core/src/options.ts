@@ -128,3 +128,42 @@ export const resolve = (input: Input): { readonly settings: Settings } | { reado
     throw error
   }
 }
+
+/**
+ * What the probe routes need of the settings besides the state, in a form any `HealthState` can carry: which
+ * checks gate liveness, whether readiness waits for every check to pass once, whether failure reasons and
+ * details are shown.
+ */
+export interface ProbeSettings {
+  readonly livenessChecks: ReadonlyArray<string>
+  readonly initialState: "healthy" | "starting"
+  readonly exposeDetails: boolean
+}
+
+/** The probe settings of resolved `settings`. */
+export const probeSettings = (settings: Settings): ProbeSettings => ({
+  livenessChecks: [...settings.gates.liveness],
+  initialState: settings.gates.initialState,
+  exposeDetails: settings.exposeDetails
+})
+
+/** What the responses read of the settings. */
+export type AnswerSettings = Pick<Settings, "gates" | "exposeDetails">
+
+/**
+ * The answer settings of `probe`, or, for a state that carries none (a test double), the library's defaults over
+ * `checkNames`: `redis` gates liveness when there is such a check, readiness follows the state, details withheld.
+ */
+export const answerSettings = (probe: ProbeSettings | undefined, checkNames: ReadonlyArray<string>): AnswerSettings =>
+  probe === undefined
+    ? {
+      gates: {
+        liveness: new Set(checkNames.includes(redisCheckName) ? [redisCheckName] : []),
+        initialState: defaults.initialState
+      },
+      exposeDetails: defaults.exposeDetails
+    }
+    : {
+      gates: { liveness: new Set(probe.livenessChecks), initialState: probe.initialState },
+      exposeDetails: probe.exposeDetails
+    }

@@ -4,7 +4,7 @@
  * once; `?verbose`, `?exclude=` and JSON are rendered per request, from the cached state only.
  */
 import Negotiator from "negotiator"
-import type { Settings } from "./options.js"
+import type { AnswerSettings } from "./options.js"
 import type { Probe, State, Verdict } from "./state.js"
 import { evaluate } from "./state.js"
 
@@ -153,7 +153,7 @@ export const answer = (
   check: string | undefined,
   request: Request,
   state: State,
-  settings: Settings
+  settings: AnswerSettings
 ): Answer => {
   const path = check === undefined ? endpoint.path : `${endpoint.path}/${check}`
   if (!isExactly(request.url, path)) return notFound

@@ -40,6 +40,25 @@ export interface HealthState {
   readonly markNotReady: Effect.Effect<void>
   /** Puts it back (readiness follows the checks again). */
   readonly markReady: Effect.Effect<void>
+  /**
+   * What `HealthRouter` answers with besides `status`. The library's services carry their own; a test double
+   * may leave it out: `redis` then gates liveness when there is such a check, and failure reasons and details
+   * are withheld.
+   */
+  readonly settings?: ProbeSettings | undefined
+}
+
+/**
+ * Which checks gate liveness (the others gate readiness only), whether readiness waits for every check to
+ * pass once (`starting`), and whether failure reasons and details appear in `?verbose` and JSON bodies.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ProbeSettings {
+  readonly livenessChecks: ReadonlyArray<string>
+  readonly initialState: "healthy" | "starting"
+  readonly exposeDetails: boolean
 }
 
 /**

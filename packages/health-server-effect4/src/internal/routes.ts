@@ -6,8 +6,10 @@
  *
  * @internal
  */
+import * as Options from "@stargazer/health-core/options"
 import type { Answer, Endpoint } from "@stargazer/health-core/responses"
 import * as Responses from "@stargazer/health-core/responses"
+import type { State } from "@stargazer/health-core/state"
 import * as Effect from "effect/Effect"
 import * as HttpRouter from "effect/http/HttpRouter"
 import type * as HttpServerError from "effect/http/HttpServerError"
@@ -17,9 +19,22 @@ import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type * as HealthServer from "../HealthServer.js"
 import * as Metrics from "./metrics.js"
-import { HealthState, stateOf } from "./service.js"
+import { HealthState } from "./service.js"
+import { fromStatus } from "./status.js"
 
 const responses = new WeakMap<Answer, HttpServerResponse.HttpServerResponse>()
+const settings = new WeakMap<HealthServer.ProbeSettings, Options.AnswerSettings>()
+
+/** What the responses read of a `HealthState`'s settings, converted once per settings. */
+const answerSettings = (probe: HealthServer.ProbeSettings | undefined, state: State): Options.AnswerSettings => {
+  if (probe === undefined) return Options.answerSettings(undefined, state.checks.map((check) => check.name))
+  let found = settings.get(probe)
+  if (found === undefined) {
+    found = Options.answerSettings(probe, [])
+    settings.set(probe, found)
+  }
+  return found
+}
 
 /** `answer` as an `effect/http` response; the constant answers are converted once. @internal */
 export const toResponse = (answer: Answer): HttpServerResponse.HttpServerResponse => {
@@ -39,13 +54,14 @@ const handler = (endpoint: Endpoint, perCheck: boolean) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const check = perCheck ? (yield* HttpRouter.params).name ?? "" : undefined
-    const state = stateOf(yield* HealthState)
+    const health = yield* HealthState
+    const state = fromStatus(yield* health.status)
     const answer = Responses.answer(
       endpoint,
       check,
       { method: request.method, url: request.url, accept: request.headers.accept },
-      state.current(),
-      state.settings
+      state,
+      answerSettings(health.settings, state)
     )
     Metrics.countRequest(endpoint, answer.status)
     return toResponse(answer)

@@ -8,15 +8,13 @@
 import type { Settings } from "@stargazer/health-core/options"
 import * as Core from "@stargazer/health-core/state"
 import * as Store from "@stargazer/health-core/store"
-import * as DateTime from "effect/DateTime"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import type * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import type * as HealthStatus from "../HealthStatus.js"
 import { annotate } from "./log.js"
 import * as Metrics from "./metrics.js"
+import { toStatus } from "./status.js"
 
 /** The state, as the loop, the server and the routes use it. @internal */
 export interface State {
@@ -39,34 +37,6 @@ export interface State {
   /** Readiness `503` from now on (the server is shutting down). */
   readonly drain: Effect.Effect<void>
 }
-
-const utc = (millis: number | undefined): Option.Option<DateTime.Utc> =>
-  millis === undefined ? Option.none() : Option.some(DateTime.makeUnsafe(millis))
-
-const toCheckStatus = (check: Core.Check): HealthStatus.CheckStatus => ({
-  name: check.name,
-  healthy: check.healthy,
-  stale: check.stale,
-  passedOnce: check.passedOnce,
-  consecutiveFailures: check.consecutiveFailures,
-  consecutiveSuccesses: check.consecutiveSuccesses,
-  lastCheckedAt: utc(check.lastCheckedAt),
-  lastSuccessAt: utc(check.lastSuccessAt),
-  lastDuration: check.lastDurationMillis === undefined
-    ? Option.none()
-    : Option.some(Duration.millis(check.lastDurationMillis)),
-  lastError: Option.fromNullishOr(check.lastError),
-  details: Option.fromNullishOr(check.details)
-})
-
-const toStatus = (state: Core.State): HealthStatus.HealthStatus => ({
-  live: state.live,
-  ready: state.ready,
-  started: state.started,
-  markedNotReady: state.markedNotReady,
-  draining: state.draining,
-  checks: state.checks.map(toCheckStatus)
-})
 
 const log = (line: Store.LogLine): Effect.Effect<void> =>
   (line.level === "Info" ? Effect.logInfo(line.message) : Effect.logWarning(line.message)).pipe(

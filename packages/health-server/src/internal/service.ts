@@ -1,9 +1,10 @@
 /**
- * The `HealthState` and `HealthServer` services: tags, and the service over a `State` (which the routes find
- * again through a key the public interface does not show).
+ * The `HealthState` and `HealthServer` services: tags, and the service over a `State`, which carries all the
+ * routes need (they work over any `HealthState`).
  *
  * @internal
  */
+import * as Options from "@stargazer/health-core/options"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as HealthServer from "../HealthServer.js"
@@ -15,8 +16,6 @@ export const HealthState = Context.GenericTag<HealthServer.HealthState>("@starga
 /** @internal */
 export const HealthServerTag = Context.GenericTag<HealthServer.HealthServer>("@stargazer/health-server/HealthServer")
 
-const stateKey = Symbol.for("@stargazer/health-server/State")
-
 /**
  * The service over `state`, with `extra` fields (the server's address). Loads the `Stream` module for
  * `changes`.
@@ -27,21 +26,11 @@ export const toService = <A extends object = object>(
   state: State,
   extra?: A
 ): Effect.Effect<HealthServer.HealthState & A> =>
-  Effect.map(Effect.promise(() => import("effect/Stream")), (Stream) => {
-    const service = {
-      ...extra as A,
-      status: state.status,
-      changes: state.changes(Stream),
-      markNotReady: state.markNotReady,
-      markReady: state.markReady
-    }
-    Object.defineProperty(service, stateKey, { value: state })
-    return service
-  })
-
-/** The state behind a service made by `toService`. @internal */
-export const stateOf = (service: HealthServer.HealthState): State => {
-  const state = (service as unknown as Record<symbol, State | undefined>)[stateKey]
-  if (state === undefined) throw new Error("HealthState: not a service of @stargazer/health-server")
-  return state
-}
+  Effect.map(Effect.promise(() => import("effect/Stream")), (Stream) => ({
+    ...extra as A,
+    status: state.status,
+    changes: state.changes(Stream),
+    markNotReady: state.markNotReady,
+    markReady: state.markReady,
+    settings: Options.probeSettings(state.settings)
+  }))
