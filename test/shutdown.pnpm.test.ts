@@ -22,14 +22,15 @@ const twice = (started: Started, signal: NodeJS.Signals) =>
   )
 
 /**
- * `pnpm <script>` with its probes on a port of the high range, polled every 2 ms from the start, so that the
- * test knows the first moment the socket answers (before `health_server_started` says the port). A port that
- * turns out to be taken (the service exits saying so) is tried again with another.
+ * `pnpm <script>` with its probes on a port of its own, polled every 2 ms from the start, so that the test knows
+ * the first moment the socket answers (before `health_server_started` says the port). The ports tried are below
+ * those of the tests' redis-servers (20000-32000) and Linux's ephemeral range (32768-60999), where no other
+ * test's server listens; a port that turns out to be taken (the service exits saying so) is tried again.
  */
 const answering = (target: Target, redis: RedisServer.RedisServer) =>
   Effect.gen(function*() {
     for (let attempt = 1;; attempt++) {
-      const port = 40_000 + Math.floor(Math.random() * 10_000)
+      const port = 10_000 + Math.floor(Math.random() * 5_000)
       const service = yield* spawnService({ via: "pnpm", script: target.script }, {
         REDIS_URL: redis.url,
         SG_HEALTH_PORT: String(port),
