@@ -150,20 +150,33 @@ export const probeSettings = (settings: Settings): ProbeSettings => ({
 /** What the responses read of the settings. */
 export type AnswerSettings = Pick<Settings, "gates" | "exposeDetails">
 
+const answerSettingsCache = new WeakMap<ProbeSettings, AnswerSettings>()
+
 /**
- * The answer settings of `probe`, or, for a state that carries none (a test double), the library's defaults over
- * `checkNames`: `redis` gates liveness when there is such a check, readiness follows the state, details withheld.
+ * The answer settings of `probe` (converted once per settings object), or, for a state that carries none (a test
+ * double), the library's defaults over its `checks`: `redis` gates liveness when there is such a check, readiness
+ * follows the state, details withheld.
  */
-export const answerSettings = (probe: ProbeSettings | undefined, checkNames: ReadonlyArray<string>): AnswerSettings =>
-  probe === undefined
-    ? {
+export const answerSettings = (
+  probe: ProbeSettings | undefined,
+  checks: ReadonlyArray<{ readonly name: string }>
+): AnswerSettings => {
+  if (probe === undefined) {
+    return {
       gates: {
-        liveness: new Set(checkNames.includes(redisCheckName) ? [redisCheckName] : []),
+        liveness: new Set(checks.some((check) => check.name === redisCheckName) ? [redisCheckName] : []),
         initialState: defaults.initialState
       },
       exposeDetails: defaults.exposeDetails
     }
-    : {
+  }
+  let settings = answerSettingsCache.get(probe)
+  if (settings === undefined) {
+    settings = {
       gates: { liveness: new Set(probe.livenessChecks), initialState: probe.initialState },
       exposeDetails: probe.exposeDetails
     }
+    answerSettingsCache.set(probe, settings)
+  }
+  return settings
+}

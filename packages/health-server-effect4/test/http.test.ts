@@ -139,6 +139,21 @@ describe("probe routes", () => {
         body: "Not Found",
         type: "text/plain"
       })
+      // Without settings, the library's defaults: redis gates liveness (db does not), reasons withheld.
+      const { settings: _, ...bare } = double
+      const defaults = (yield* answers(bare)).flat(2)
+      assert.deepInclude(defaults, {
+        request: "GET /livez/db text/plain",
+        status: 404,
+        body: "Not Found",
+        type: "text/plain"
+      })
+      assert.deepInclude(defaults, {
+        request: "GET /readyz?verbose text/plain",
+        status: 503,
+        body: "[+]redis ok\n[-]db failed: reason withheld\nreadyz check failed\n",
+        type: "text/plain"
+      })
     }))
 
   it.effect("answer 404 for unknown paths", () =>

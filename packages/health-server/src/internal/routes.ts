@@ -12,7 +12,6 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Options from "@stargazer/health-core/options"
 import type { Answer, Endpoint } from "@stargazer/health-core/responses"
 import * as Responses from "@stargazer/health-core/responses"
-import type { State } from "@stargazer/health-core/state"
 import * as Effect from "effect/Effect"
 import type * as HealthServer from "../HealthServer.js"
 import * as Metrics from "./metrics.js"
@@ -20,19 +19,6 @@ import { HealthState } from "./service.js"
 import { fromStatus } from "./status.js"
 
 const responses = new WeakMap<Answer, HttpServerResponse.HttpServerResponse>()
-const settings = new WeakMap<HealthServer.ProbeSettings, Options.AnswerSettings>()
-
-/** What the responses read of a `HealthState`'s settings, converted once per settings. */
-const answerSettings = (probe: HealthServer.ProbeSettings | undefined, state: State): Options.AnswerSettings => {
-  if (probe === undefined) return Options.answerSettings(undefined, state.checks.map((check) => check.name))
-  let found = settings.get(probe)
-  if (found === undefined) {
-    found = Options.answerSettings(probe, [])
-    settings.set(probe, found)
-  }
-  return found
-}
-
 /** `answer` as a platform response; the constant answers are converted once. @internal */
 export const toResponse = (answer: Answer): HttpServerResponse.HttpServerResponse => {
   let response = responses.get(answer)
@@ -58,7 +44,7 @@ const handler = (endpoint: Endpoint, perCheck: boolean) =>
       check,
       { method: request.method, url: request.url, accept: request.headers.accept },
       state,
-      answerSettings(health.settings, state)
+      Options.answerSettings(health.settings, state.checks)
     )
     Metrics.countRequest(endpoint, answer.status)
     return toResponse(answer)
