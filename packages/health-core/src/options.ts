@@ -102,7 +102,7 @@ const resolveUnsafe = (input: Input): Settings => {
     })
   }
   const names = new Set(checks.map((check) => check.name))
-  const liveness = input.livenessChecks ?? (names.has(redisCheckName) ? [redisCheckName] : [])
+  const liveness = input.livenessChecks ?? defaultLivenessChecks([...names])
   for (const name of liveness) {
     if (!names.has(name)) {
       throw new Invalid({
@@ -118,6 +118,10 @@ const resolveUnsafe = (input: Input): Settings => {
     exposeDetails: input.exposeDetails ?? defaults.exposeDetails
   }
 }
+
+/** The checks that gate liveness when none are named: `redis`, when there is such a check. */
+export const defaultLivenessChecks = (names: ReadonlyArray<string>): ReadonlyArray<string> =>
+  names.includes(redisCheckName) ? [redisCheckName] : []
 
 /** Resolves `input`, or says what is wrong with the first invalid option. */
 export const resolve = (input: Input): { readonly settings: Settings } | { readonly problem: OptionProblem } => {
@@ -164,7 +168,7 @@ export const answerSettings = (
   if (probe === undefined) {
     return {
       gates: {
-        liveness: new Set(checks.some((check) => check.name === redisCheckName) ? [redisCheckName] : []),
+        liveness: new Set(defaultLivenessChecks(checks.map((check) => check.name))),
         initialState: defaults.initialState
       },
       exposeDetails: defaults.exposeDetails
