@@ -35,8 +35,9 @@ export default tseslint.config(
     }
   },
   {
-    // The core is the part of the library that does not depend on the Effect major: it imports no Effect.
-    files: ["packages/health-core/src/**/*.ts"],
+    // The core is the part of the library that does not depend on the Effect major: it imports no Effect, and
+    // neither do its tests.
+    files: ["packages/health-core/src/**/*.ts", "packages/health-core/test/**/*.ts"],
     rules: {
       "no-restricted-imports": ["error", {
         patterns: [{

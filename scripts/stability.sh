@@ -3,7 +3,8 @@
 #
 #   scripts/stability.sh [-n RUNS] [-l "20 22 24"] [-o DIR] FILE...
 #
-# FILE is a test file of the root suite (`test/sentinel.test.ts`) or of the Effect 4 package
+# FILE is a test file of the root run (`test/service.test.ts`, `packages/health-server/test/sentinel.test.ts`) or of
+# the Effect 4 package
 # (`packages/health-server-effect4/test/sentinel.test.ts`); the Effect 4 package's files run only on the lines it
 # supports (22, 24). Each line runs its files RUNS times (default 20), one run after another (the real-time tests
 # need the machine's two cores), and stops at the first failure. Every run's output is kept in DIR (default
@@ -11,7 +12,7 @@
 #
 # With no FILE: both packages' Sentinel and Cluster files (the loop issue 18 asked for).
 #   scripts/stability.sh -n 20 -l "20 22 24"
-# `pnpm test` itself, again and again (a fresh-clone CI): scripts/ci-loop.sh.
+# `pnpm test:matrix` itself, again and again (a fresh-clone CI): scripts/ci-loop.sh.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -24,13 +25,13 @@ while getopts "n:l:o:" option; do
     n) runs="$OPTARG" ;;
     l) lines="$OPTARG" ;;
     o) out="$OPTARG" ;;
-    *) sed -n '2,13p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,14p' "$0" >&2; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
 files=("$@")
 if [ ${#files[@]} -eq 0 ]; then
-  files=(test/sentinel.test.ts test/cluster.test.ts
+  files=(packages/health-server/test/sentinel.test.ts packages/health-server/test/cluster.test.ts
     packages/health-server-effect4/test/sentinel.test.ts packages/health-server-effect4/test/cluster.test.ts)
 fi
 effect4=packages/health-server-effect4/

@@ -22,7 +22,7 @@ describe("README", () => {
     "examples/effect4/quick-start.ts",
     "examples/effect4/service/main.ts",
     "examples/effect4/metrics-otlp.ts",
-    "test/readme.test.ts",
+    "packages/health-server/test/readme.test.ts",
     "packages/health-server-effect4/test/readme.test.ts"
   ]
     .map(read)

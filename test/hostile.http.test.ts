@@ -15,7 +15,7 @@
 import { assert, describe } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Net from "node:net"
-import { get, live } from "./utils/health.js"
+import { exchange, statuses } from "./utils/effect3/raw.js"
 import {
   assertNoGrowth,
   assertQuiet,
@@ -27,8 +27,8 @@ import {
   startService
 } from "./utils/hostile.js"
 import type { Pipelined } from "./utils/hostile.js"
+import { get, live } from "./utils/http.js"
 import type { Service } from "./utils/process.js"
-import { exchange, statuses } from "./utils/raw.js"
 import { targets } from "./utils/targets.js"
 
 /** What a probe looks like once the attack is over. */

@@ -11,7 +11,6 @@
  */
 import { assert, describe } from "@effect/vitest"
 import { Duration, Effect } from "effect"
-import { get, live } from "./utils/health.js"
 import {
   assertNoGrowth,
   assertQuiet,
@@ -22,6 +21,7 @@ import {
   prober,
   startService
 } from "./utils/hostile.js"
+import { get, live } from "./utils/http.js"
 import { targets } from "./utils/targets.js"
 
 /** Probes in all; 1,000,000 in the suite (lower it only to try the test out). */

@@ -5,9 +5,9 @@
 import { assert, describe } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Http from "node:http"
-import { live } from "./utils/health.js"
+import * as RedisServer from "./utils/effect3/redisServer.js"
+import { live } from "./utils/http.js"
 import { spawnService } from "./utils/process.js"
-import * as RedisServer from "./utils/redisServer.js"
 import { targets } from "./utils/targets.js"
 
 describe("the OTLP examples", () => {

@@ -5,9 +5,9 @@
  */
 import { assert, describe } from "@effect/vitest"
 import { Effect } from "effect"
-import { eventually, get, live } from "./utils/health.js"
+import * as RedisServer from "./utils/effect3/redisServer.js"
+import { eventually, get, live } from "./utils/http.js"
 import { spawnService } from "./utils/process.js"
-import * as RedisServer from "./utils/redisServer.js"
 import { inOrder, startService } from "./utils/service.js"
 import { targets } from "./utils/targets.js"
 

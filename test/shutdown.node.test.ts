@@ -4,14 +4,14 @@
  */
 import { assert, describe } from "@effect/vitest"
 import { Effect } from "effect"
-import { live } from "./utils/health.js"
+import { live } from "./utils/http.js"
 import { assertGracefulShutdown, drainMillis, millisBetween, startService } from "./utils/service.js"
 import { targets } from "./utils/targets.js"
 
 const env = { SG_HEALTH_SHUTDOWN_DELAY: `${drainMillis} millis` }
 
 for (const target of targets) {
-  describe(`${target.name}: node ${target.service}`, () => {
+  describe.concurrent(`${target.name}: node ${target.service}`, () => {
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP", "SIGUSR2"] as const) {
       live(`${signal} to node alone drains and exits 0`, () =>
         Effect.gen(function*() {

@@ -5,9 +5,9 @@
  */
 import { assert, describe } from "@effect/vitest"
 import { Effect, Schedule } from "effect"
-import { eventually, fetchReply, get, live } from "./utils/health.js"
+import * as RedisServer from "./utils/effect3/redisServer.js"
+import { eventually, fetchReply, get, live } from "./utils/http.js"
 import { spawnService } from "./utils/process.js"
-import * as RedisServer from "./utils/redisServer.js"
 import type { Started } from "./utils/service.js"
 import { assertGracefulShutdown, drainMillis, inOrder, millisBetween, startService } from "./utils/service.js"
 import type { Target } from "./utils/targets.js"
@@ -48,7 +48,7 @@ const answering = (target: Target, redis: RedisServer.RedisServer) =>
   })
 
 for (const target of targets) {
-  describe(`${target.name}: pnpm ${target.script}`, () => {
+  describe.concurrent(`${target.name}: pnpm ${target.script}`, () => {
     // The socket answers before the service has said it started (the rest of the layer is still being built):
     // a signal at once must drain as one that comes later does.
     live(

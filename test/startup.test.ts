@@ -5,28 +5,34 @@
  * - The README's Kubernetes advice: `SG_HEALTH_LIVENESS_CHECKS` empty or `none` keeps Redis out of liveness;
  *   unset, Redis gates it (the Python module's default).
  * - Every kind of configuration error stops start-up with one line that names the variable and what was
- *   expected: no stack of internal frames, no repeated cause, exit 1, nothing left running.
- * One file, one program at a time, a Quick start app one case at a time: they serve their API on port 3000.
+ *   expected: no stack of internal frames, no repeated cause, exit 1, nothing left running. Every kind under
+ *   `pnpm start*`; under a Quick start app, whose layers are the same but whose printing is the app's own, one of
+ *   each error class (that printing depends on the class alone).
+ * The programs side by side, but a Quick start app one at a time and one case at a time: they serve their API on
+ * port 3000 (`quickStart` holds it).
  */
 import { assert, describe } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, identity } from "effect"
 import * as Net from "node:net"
-import { get, live } from "./utils/health.js"
+import * as RedisServer from "./utils/effect3/redisServer.js"
+import { get, live } from "./utils/http.js"
 import { spawnService } from "./utils/process.js"
-import * as RedisServer from "./utils/redisServer.js"
 import { boundPort } from "./utils/service.js"
-import { effect4Supported, targets } from "./utils/targets.js"
+import { targets } from "./utils/targets.js"
 
-const quickStarts = ["examples/quick-start.ts", ...effect4Supported ? ["examples/effect4/quick-start.ts"] : []]
+const quickStarts = targets.map((target) => target.quickStart)
+
+/** Port 3000, which every Quick start app binds: one Quick start program at a time. */
+const quickStart = Effect.unsafeMakeSemaphore(1)
 
 /** `/livez?verbose` of the Quick start app `script` run with `env`; the app is stopped at the end. */
 const livez = (script: string, redis: RedisServer.RedisServer, env: Record<string, string>) =>
   Effect.gen(function*() {
     const service = yield* spawnService({ via: "node", script }, { REDIS_URL: redis.url, SG_HEALTH_PORT: "0", ...env })
     return (yield* get(yield* boundPort(service), "/livez?verbose")).body
-  }).pipe(Effect.scoped)
+  }).pipe(Effect.scoped, quickStart.withPermits(1))
 
-describe("the Kubernetes advice, in the Quick start apps", () => {
+describe.concurrent("the Kubernetes advice, in the Quick start apps", () => {
   for (const script of quickStarts) {
     live(
       `${script}: SG_HEALTH_LIVENESS_CHECKS empty or none keeps Redis out of liveness; unset, Redis gates it`,
@@ -51,6 +57,8 @@ describe("the Kubernetes advice, in the Quick start apps", () => {
 interface Case {
   readonly env: Record<string, string>
   readonly line: string
+  /** The first case of its error class: the one a Quick start app is tried with. */
+  readonly first?: true
 }
 
 const duration = `(e.g. "500 millis" or "5 seconds")`
@@ -58,6 +66,7 @@ const duration = `(e.g. "500 millis" or "5 seconds")`
 /** Every kind of error, for a port the test holds. */
 const cases = (taken: number): ReadonlyArray<Case> => [
   {
+    first: true,
     env: { SG_HEALTH_PORT: String(taken) },
     line: `HealthServerError: Health server cannot listen on 127.0.0.1:${taken}: address already in use; ` +
       `set SG_HEALTH_PORT to a free port, or 0 for any`
@@ -69,6 +78,7 @@ const cases = (taken: number): ReadonlyArray<Case> => [
       "set SG_HEALTH_HOST to an address of this machine (127.0.0.1, or 0.0.0.0 for every interface)"
   },
   {
+    first: true,
     env: { SG_HEALTH_PORT: "abc" },
     line: `HealthServerOptionsError: Invalid SG_HEALTH_PORT: Expected a port: an integer from 0 (any free port) ` +
       `to 65535, got "abc"`
@@ -92,6 +102,7 @@ const cases = (taken: number): ReadonlyArray<Case> => [
     line: `HealthServerOptionsError: Invalid SG_HEALTH_LIVENESS_CHECKS: no check is named "db" (the checks are: redis)`
   },
   {
+    first: true,
     env: { REDIS_URL: "http://user:hunter2@127.0.0.1:6379" },
     line: "RedisClientError: Invalid REDIS_URL: Expected a redis:// or rediss:// URL"
   },
@@ -142,15 +153,17 @@ const takenPort = Effect.acquireRelease(
   (server) => Effect.sync(() => server.close())
 ).pipe(Effect.map((server) => (server.address() as Net.AddressInfo).port))
 
-describe("configuration errors say what to change, in one line", () => {
+describe.concurrent("configuration errors say what to change, in one line", () => {
   for (const program of programs) {
     live(
-      `${program.name}: every kind of configuration error, exit 1, nothing left running`,
+      `${program.name}: ${
+        program.runner ? "every kind" : "each class"
+      } of configuration error, exit 1, nothing left running`,
       () =>
         Effect.gen(function*() {
           const redis = yield* RedisServer.make()
           const taken = yield* takenPort
-          const all = [...cases(taken), ...program.runner ? runnerCases : []]
+          const all = program.runner ? [...cases(taken), ...runnerCases] : cases(taken).filter((kind) => kind.first)
           yield* Effect.forEach(all, ({ env, line }) =>
             Effect.gen(function*() {
               const service = yield* spawnService(program, { REDIS_URL: redis.url, ...env })
@@ -167,7 +180,7 @@ describe("configuration errors say what to change, in one line", () => {
               assert.notInclude(output, "[cause]", context)
               assert.notInclude(output, "hunter2", context)
               assert.notInclude(output, "health_server_started", context)
-            }).pipe(Effect.scoped), { concurrency: program.via === "pnpm" ? 2 : 1 })
+            }).pipe(Effect.scoped, program.via === "node" ? quickStart.withPermits(1) : identity), { concurrency: 2 })
         }),
       180_000
     )

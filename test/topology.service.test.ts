@@ -5,9 +5,9 @@
  */
 import { assert, describe } from "@effect/vitest"
 import { Effect } from "effect"
-import { eventually, get, live } from "./utils/health.js"
+import * as Topology from "./utils/effect3/redisTopology.js"
+import { eventually, get, live } from "./utils/http.js"
 import { spawnService } from "./utils/process.js"
-import * as Topology from "./utils/redisTopology.js"
 import { boundPort, inOrder } from "./utils/service.js"
 import type { Target } from "./utils/targets.js"
 import { targets } from "./utils/targets.js"

@@ -17,9 +17,12 @@ export default defineConfig({
       { find: /^@stargazer\/health-server-effect4\/(.*)$/, replacement: path.join(src, "$1.ts") }
     ]
   },
+  // Two files at a time: most of the suite's time is spent waiting on redis-servers.
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
-    hookTimeout: 60_000
+    hookTimeout: 60_000,
+    maxWorkers: 2,
+    minWorkers: 1
   }
 })

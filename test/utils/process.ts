@@ -8,7 +8,7 @@ import { Effect } from "effect"
 import type { Scope } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Path from "node:path"
-import { eventually } from "./health.js"
+import { eventually } from "./http.js"
 
 export const root = Path.resolve(import.meta.dirname, "../..")
 

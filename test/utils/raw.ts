@@ -1,9 +1,9 @@
 /**
  * HTTP spoken byte by byte over a plain TCP socket: for requests no HTTP client would send (bad request lines,
- * broken chunking, HTTP/0.9, near-miss paths) and for connections that misbehave (slow, idle, many).
+ * broken chunking, HTTP/0.9, near-miss paths, any method), for connections that misbehave (slow, idle, many)
+ * and to see whether anything still listens on a port. Effect-free (promises), for every suite. Event-driven,
+ * with real-time timeouts only where said, so that it works under `TestClock` too.
  */
-import { Effect } from "effect"
-import type { Scope } from "effect"
 import * as Net from "node:net"
 
 export interface Exchange {
@@ -15,14 +15,14 @@ export interface Exchange {
 
 /**
  * Connects, writes `request`, and collects the reply until `until` holds on it, the server closes the
- * connection, or `within` passes (then `closed` is false and `text` is what came).
+ * connection, or `within` milliseconds pass in real time (then `closed` is false and `text` is what came).
  */
 export const exchange = (
   port: number,
   request: string | Buffer,
   options: { readonly until?: (text: string) => boolean; readonly within?: number } = {}
-): Effect.Effect<Exchange> =>
-  Effect.async<Exchange>((resume) => {
+): Promise<Exchange> =>
+  new Promise((resolve) => {
     const socket = Net.connect({ host: "127.0.0.1", port })
     let text = ""
     let done = false
@@ -31,7 +31,7 @@ export const exchange = (
       done = true
       clearTimeout(timer)
       socket.destroy()
-      resume(Effect.succeed({ text, closed }))
+      resolve({ text, closed })
     }
     const timer = setTimeout(() => finish(false), options.within ?? 5_000)
     socket.on("connect", () => socket.write(request))
@@ -41,75 +41,86 @@ export const exchange = (
     })
     socket.on("close", () => finish(true))
     socket.on("error", () => finish(true))
-    return Effect.sync(() => finish(false))
   })
 
 /** The status codes of every response in `text`, in order. */
 export const statuses = (text: string): Array<number> =>
   [...text.matchAll(/HTTP\/1\.[01] (\d{3}) /g)].map((match) => Number(match[1]))
 
-/** One `GET` (or other `method`) of `path`, with `connection: close`; the raw response. */
-export const request = (
+export interface RawReply {
+  readonly status: number
+  readonly headers: Record<string, string>
+  readonly body: string
+}
+
+/** One request of `method` and `path` (sent as written), with `connection: close`; the raw response. */
+export const request = async (
   port: number,
   method: string,
   path: string,
   headers: Record<string, string> = {}
-): Effect.Effect<{ readonly status: number; readonly headers: Record<string, string>; readonly body: string }> =>
-  Effect.map(
-    exchange(
-      port,
-      `${method} ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n` +
-        Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join("") + "\r\n"
-    ),
-    ({ text }) => {
-      const [head, ...rest] = text.split("\r\n\r\n")
-      const [statusLine, ...lines] = head.split("\r\n")
-      const parsed: Record<string, string> = {}
-      for (const line of lines) {
-        const colon = line.indexOf(":")
-        parsed[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim()
-      }
-      return { status: Number(statusLine.split(" ")[1]), headers: parsed, body: rest.join("\r\n\r\n") }
-    }
+): Promise<RawReply> => {
+  const { text } = await exchange(
+    port,
+    `${method} ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n` +
+      Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join("") + "\r\n"
   )
+  const [head, ...rest] = text.split("\r\n\r\n")
+  const [statusLine, ...lines] = head.split("\r\n")
+  const parsed: Record<string, string> = {}
+  for (const line of lines) {
+    const colon = line.indexOf(":")
+    parsed[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim()
+  }
+  return { status: Number(statusLine.split(" ")[1]), headers: parsed, body: rest.join("\r\n\r\n") }
+}
 
 /**
  * Opens `count` TCP connections that send nothing, or only `send` (e.g. the start of a request head, a stalled
- * request), once each is connected and its bytes written; the scope's release destroys those still open.
+ * request), once each is connected and its bytes written; `close` destroys those still open.
  */
 export const idleConnections = (
   port: number,
   count: number,
   options: { readonly send?: string } = {}
-): Effect.Effect<{ readonly open: () => number }, Error, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.async<Array<Net.Socket>, Error>((resume) => {
-      const sockets: Array<Net.Socket> = []
-      let ready = 0
-      const counted = () => {
-        if (++ready === count) resume(Effect.succeed(sockets))
-      }
-      for (let i = 0; i < count; i++) {
-        const socket = Net.connect({ host: "127.0.0.1", port })
-        socket.on("error", () => {})
-        socket.once("connect", () => options.send === undefined ? counted() : socket.write(options.send, counted))
-        sockets.push(socket)
-      }
-    }),
-    (sockets) => Effect.sync(() => sockets.forEach((socket) => socket.destroy()))
-  ).pipe(Effect.map((sockets) => ({ open: () => sockets.filter((socket) => !socket.closed).length })))
+): Promise<{ readonly open: () => number; readonly close: () => void }> =>
+  new Promise((resolve) => {
+    const sockets: Array<Net.Socket> = []
+    const connections = {
+      open: () => sockets.filter((socket) => !socket.closed).length,
+      close: () => sockets.forEach((socket) => socket.destroy())
+    }
+    let ready = 0
+    const counted = () => {
+      if (++ready === count) resolve(connections)
+    }
+    for (let i = 0; i < count; i++) {
+      const socket = Net.connect({ host: "127.0.0.1", port })
+      socket.on("error", () => {})
+      socket.once("connect", () => options.send === undefined ? counted() : socket.write(options.send, counted))
+      sockets.push(socket)
+    }
+  })
 
 /**
  * Opens a TCP connection to `port` and says how that went: `connected` (then closes it) or the error's code,
- * e.g. `ECONNREFUSED` once nothing listens there. Event-driven only, so it works under TestClock too.
+ * e.g. `ECONNREFUSED` once nothing listens there.
  */
-export const connectOutcome = (port: number): Effect.Effect<string> =>
-  Effect.async<string>((resume) => {
+export const connectOutcome = (port: number): Promise<string> =>
+  new Promise((resolve) => {
     const socket = Net.connect({ host: "127.0.0.1", port })
     socket.once("connect", () => {
       socket.destroy()
-      resume(Effect.succeed("connected"))
+      resolve("connected")
     })
-    socket.once("error", (error: NodeJS.ErrnoException) => resume(Effect.succeed(error.code ?? error.message)))
-    return Effect.sync(() => socket.destroy())
+    socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message))
   })
+
+/** A GET whose body is asked as JSON (`Accept: application/json`), parsed; bounded by 5 s in real time. */
+export const getJson = async (port: number, path: string): Promise<{ readonly status: number; readonly body: any }> => {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+    headers: { accept: "application/json", connection: "close" },
+    signal: AbortSignal.timeout(5_000)
+  })
+  return { status: response.status, body: await response.json() }
+}

@@ -1,40 +1,22 @@
 /**
- * Redis Cluster and Sentinel set-ups for integration tests, on loopback ports of their own, scoped: every
- * process is killed by its pid and every directory removed at release. Each `redis-server` has its own `--dir`
- * (a replica writes `dump.rdb` there; a cluster node its `nodes.conf`).
+ * Redis Cluster and Sentinel set-ups for integration tests, on loopback ports of their own: `close` kills every
+ * process by its pid and removes every directory. Each `redis-server` has its own `--dir` (a replica writes
+ * `dump.rdb` there; a cluster node its `nodes.conf`). Effect-free (promises), for every suite: each line's
+ * tests scope them in their own Effect.
  *
  * - `cluster()`: three primaries, no replicas, `cluster-node-timeout` 1 s (the survivors report
  *   `cluster_state:fail` 1-2 s after a primary dies).
  * - `sentinels()`: a primary, its replica and three sentinels (quorum 2), `down-after-milliseconds` 1 s and
- *   `failover-timeout` 3 s; `switches` reports each `+switch-master`, as a sentinel publishes it.
+ *   `failover-timeout` 3 s; `nextSwitch` reports each `+switch-master`, as a sentinel publishes it.
  */
-import type { HealthServer } from "@stargazer/health-server"
-import { Duration, Effect, Queue, Schedule, Stream } from "effect"
-import type { Scope } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
-import * as Os from "node:os"
 import * as Path from "node:path"
-import { eventually } from "./health.js"
 import * as Clients from "./redisClients.js"
 import type { RedisServer } from "./redisServer.js"
 import * as Redis from "./redisServer.js"
-
-/** A directory of its own for one test's processes, removed at release (after they are gone). */
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "sg-health-topology-"))),
-  (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
-)
-
-const subdir = (root: string, name: string) => {
-  const dir = Path.join(root, name)
-  Fs.mkdirSync(dir)
-  return dir
-}
-
-/** One command to the server on `port` over a fresh connection, its raw reply (simple or bulk string). */
-const ask = (port: number, command: string): Effect.Effect<string> => Effect.orDie(Redis.rawCommand(port, command))
+import { waitFor } from "./wait.js"
 
 /** `field:value` lines of an `INFO`-like reply. */
 const fields = (reply: string): Record<string, string> =>
@@ -50,64 +32,82 @@ const fields = (reply: string): Record<string, string> =>
  * `redisClients.clientConnections`): read again while a connection cannot be told yet (a sentinel's link before
  * it names itself), for up to 5 s.
  */
-export const clientConnections = (ports: ReadonlyArray<number>): Effect.Effect<number> =>
-  Effect.forEach(ports, (port) => ask(port, "CLIENT LIST"), { concurrency: "unbounded" }).pipe(
-    Effect.map(Clients.clientConnections),
-    Effect.filterOrFail(
-      (count): count is number => count !== undefined,
-      () => new Error("a connection still unnamed after 5 s")
-    ),
-    Effect.retry({ schedule: Schedule.spaced("10 millis"), times: 500 }),
-    Effect.orDie
-  )
+export const clientConnections = (ports: ReadonlyArray<number>): Promise<number> =>
+  waitFor(
+    async () =>
+      Clients.clientConnections(await Promise.all(ports.map((port) => Redis.rawCommand(port, "CLIENT LIST")))),
+    (count): count is number => count !== undefined,
+    { within: 5_000, every: 10, what: "every connection named" }
+  ) as Promise<number>
 
 /**
  * The client connections on `ports` now (see `clientConnections`), and `back`: waits until there are as many
  * again (up to 10 s), e.g. after a client's release.
  */
-export const connectionsNow = (ports: ReadonlyArray<number>) =>
-  Effect.map(clientConnections(ports), (baseline) => ({
+export const connectionsNow = async (ports: ReadonlyArray<number>) => {
+  const baseline = await clientConnections(ports)
+  return {
     baseline,
-    back: eventually(clientConnections(ports), (connections) => connections === baseline, "10 seconds").pipe(
-      Effect.asVoid
-    )
-  }))
+    back: () =>
+      waitFor(() => clientConnections(ports), (connections) => connections === baseline, {
+        within: 10_000,
+        what: `${baseline} client connections`
+      }).then(() => undefined)
+  }
+}
 
-/** Runs a command to its end; a failure is a defect carrying its output. */
-const run = (command: string, args: ReadonlyArray<string>): Effect.Effect<string> =>
-  Effect.async<string>((resume) => {
-    const child = ChildProcess.execFile(command, args, { timeout: 30_000 }, (error, stdout, stderr) =>
-      resume(
-        error === null ? Effect.succeed(stdout) : Effect.dieMessage(`${command} failed: ${error}\n${stdout}${stderr}`)
-      ))
-    return Effect.sync(() => child.kill("SIGKILL"))
+/** Runs a command to its end; its output, or an error carrying it. */
+const run = (command: string, args: ReadonlyArray<string>): Promise<string> =>
+  new Promise((resolve, reject) => {
+    ChildProcess.execFile(command, args, { timeout: 30_000 }, (error, stdout, stderr) =>
+      error === null ? resolve(stdout) : reject(new Error(`${command} failed: ${error}\n${stdout}${stderr}`)))
   })
+
+/** Closes every one of `resources` (the last started first), then removes `dir`. */
+const closeAll = async (resources: ReadonlyArray<{ readonly close: () => unknown }>, dir: Redis.TempDir) => {
+  for (const resource of [...resources].reverse()) await resource.close()
+  await dir.close()
+}
+
+/** Runs `build` with a list to add what it starts to; closes them all when `build` fails. */
+const building = async <A>(
+  build: (started: Array<{ readonly close: () => unknown }>, dir: string) => Promise<A>
+): Promise<A & { readonly close: () => Promise<void> }> => {
+  const dir = Redis.tempDir()
+  const started: Array<{ readonly close: () => unknown }> = []
+  try {
+    const built = await build(started, dir.path)
+    return { ...built, close: () => closeAll(started, dir) }
+  } catch (error) {
+    await closeAll(started, dir)
+    throw error
+  }
+}
 
 export interface Cluster {
   readonly nodes: ReadonlyArray<RedisServer>
   /** The nodes as `RedisClient.Options.cluster.nodes`. */
   readonly seeds: ReadonlyArray<{ readonly host: string; readonly port: number }>
   /** `cluster_state` as `node` reports it (`ok`, `fail`). */
-  readonly state: (node: RedisServer) => Effect.Effect<string>
+  readonly state: (node: RedisServer) => Promise<string>
   /** Waits until every node in `nodes` reports `state`. */
-  readonly awaitState: (state: string, nodes?: ReadonlyArray<RedisServer>) => Effect.Effect<void, Error>
+  readonly awaitState: (state: string, nodes?: ReadonlyArray<RedisServer>) => Promise<void>
   /** Calls of `CLUSTER INFO` that `node` has answered. */
-  readonly infoCalls: (node: RedisServer) => Effect.Effect<number>
+  readonly infoCalls: (node: RedisServer) => Promise<number>
+  readonly close: () => Promise<void>
 }
 
 /** A cluster of three primaries (no replicas), every slot assigned and `cluster_state:ok` on each node. */
-export const cluster = (): Effect.Effect<Cluster, Error, Scope.Scope> =>
-  Effect.gen(function*() {
-    const root = yield* tempDir
-    const nodes = yield* Effect.forEach(
-      ["a", "b", "c"],
-      (name) =>
-        Redis.make({
-          args: ["--cluster-enabled", "yes", "--cluster-node-timeout", "1000", "--dir", subdir(root, name)]
-        }),
-      { concurrency: "unbounded" }
-    )
-    yield* run("redis-cli", [
+export const cluster = (): Promise<Cluster> =>
+  building(async (started, root) => {
+    const nodes = await Promise.all(["a", "b", "c"].map(async (name) => {
+      const node = await Redis.start({
+        args: ["--cluster-enabled", "yes", "--cluster-node-timeout", "1000", "--dir", Redis.subdir(root, name)]
+      })
+      started.push(node)
+      return node
+    }))
+    await run("redis-cli", [
       "--cluster",
       "create",
       ...nodes.map((node) => `127.0.0.1:${node.port}`),
@@ -115,84 +115,64 @@ export const cluster = (): Effect.Effect<Cluster, Error, Scope.Scope> =>
       "0",
       "--cluster-yes"
     ])
-    const state = (node: RedisServer) =>
-      Effect.map(ask(node.port, "CLUSTER INFO"), (info) => fields(info).cluster_state ?? "unknown")
+    const state = async (node: RedisServer) =>
+      fields(await Redis.rawCommand(node.port, "CLUSTER INFO")).cluster_state ?? "unknown"
     const awaitState = (wanted: string, which: ReadonlyArray<RedisServer> = nodes) =>
-      eventually(
-        Effect.forEach(which, state),
+      waitFor(
+        () => Promise.all(which.map(state)),
         (states) => states.every((state) => state === wanted),
-        "20 seconds"
-      ).pipe(Effect.asVoid)
-    yield* awaitState("ok")
+        { within: 20_000, what: `cluster_state:${wanted}` }
+      ).then(() => undefined)
+    await awaitState("ok")
     return {
       nodes,
       seeds: nodes.map((node) => ({ host: "127.0.0.1", port: node.port })),
       state,
       awaitState,
-      infoCalls: (node) => Redis.commandCalls(node, "cluster\\|info")
+      infoCalls: (node: RedisServer) => Redis.commandCalls(node, "cluster\\|info")
     }
   })
 
-/** A `redis-server` in sentinel mode; released by SIGKILL. */
+/** A `redis-server` in sentinel mode. */
 export interface Sentinel {
   readonly port: number
+  readonly close: () => Promise<void>
 }
-
-const sentinelPorts = { from: 20_000, to: 32_000 }
 
 /**
  * Starts a sentinel monitoring `primaryPort` as `name`, in a directory of its own below `root` and on a port of
  * its own: a random one, another when it is taken (the sentinel says `Address already in use` and exits).
  */
-const startSentinel = (root: string, name: string, primaryPort: number): Effect.Effect<Sentinel, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    for (let attempt = 1;; attempt++) {
-      const port = sentinelPorts.from + Math.floor(Math.random() * (sentinelPorts.to - sentinelPorts.from))
-      const dir = Fs.mkdtempSync(Path.join(root, "sentinel-"))
-      const conf = Path.join(dir, "sentinel.conf")
-      Fs.writeFileSync(
-        conf,
-        [
-          `port ${port}`,
-          "bind 127.0.0.1",
-          `dir ${dir}`,
-          `sentinel monitor ${name} 127.0.0.1 ${primaryPort} 2`,
-          `sentinel down-after-milliseconds ${name} 1000`,
-          `sentinel failover-timeout ${name} 3000`,
-          ""
-        ].join("\n")
-      )
-      const child = yield* Effect.acquireRelease(
-        Effect.sync(() =>
-          ChildProcess.spawn("redis-server", [conf, "--sentinel"], { stdio: ["ignore", "pipe", "ignore"] })
-        ),
-        (child) =>
-          Effect.async<void>((resume) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.void)
-            child.once("exit", () => resume(Effect.void))
-            child.kill("SIGKILL")
-          })
-      )
-      // Its own word: its ID once it listens, or its output when it exits (e.g. its port was taken).
-      const said = yield* Effect.async<string>((resume) => {
-        let output = ""
-        // Read all along (a pipe nobody reads would block it once full); keep only the start.
-        child.stdout.on("data", (chunk: Buffer) => {
-          if (output.length < 16_384) output += chunk.toString("utf8")
-          if (output.includes("Sentinel ID is")) resume(Effect.succeed("ready"))
-        })
-        // "close", not "exit": the whole of its output, `Address already in use` included.
-        child.once("close", () => resume(Effect.succeed(output)))
-      }).pipe(
-        Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error("sentinel not ready") }),
-        Effect.orDie
-      )
-      if (said === "ready") return { port }
-      if (!said.includes("Address already in use") || attempt === 20) {
-        return yield* Effect.dieMessage(`sentinel did not start:\n${said}`)
+const startSentinel = async (root: string, name: string, primaryPort: number): Promise<Sentinel> => {
+  for (let attempt = 1;; attempt++) {
+    const port = Redis.randomPort()
+    const dir = Fs.mkdtempSync(Path.join(root, "sentinel-"))
+    const conf = Path.join(dir, "sentinel.conf")
+    Fs.writeFileSync(
+      conf,
+      [
+        `port ${port}`,
+        "bind 127.0.0.1",
+        `dir ${dir}`,
+        `sentinel monitor ${name} 127.0.0.1 ${primaryPort} 2`,
+        `sentinel down-after-milliseconds ${name} 1000`,
+        `sentinel failover-timeout ${name} 3000`,
+        ""
+      ].join("\n")
+    )
+    let child: ChildProcess.ChildProcess | undefined
+    const close = () => child === undefined ? Promise.resolve() : Redis.killed(child)
+    try {
+      if (await Redis.spawnRedis([conf, "--sentinel"], "Sentinel ID is", (started) => child = started) === "ready") {
+        return { port, close }
       }
+    } catch (error) {
+      await close()
+      throw error
     }
-  })
+    if (attempt === 20) throw new Error("sentinel did not start: no free port after 20 attempts")
+  }
+}
 
 export interface Sentinels {
   readonly name: string
@@ -203,109 +183,94 @@ export interface Sentinels {
   readonly addresses: ReadonlyArray<{ readonly host: string; readonly port: number }>
   /** Every port: the two servers and the sentinels (for `clientConnections`). */
   readonly ports: ReadonlyArray<number>
-  /** The port of the next `+switch-master`'s new primary, waiting for it up to `within`. */
-  readonly nextSwitch: (within: Duration.DurationInput) => Effect.Effect<number, Error>
+  /** The port of the next `+switch-master`'s new primary, waiting for it up to `within` milliseconds. */
+  readonly nextSwitch: (within: number) => Promise<number>
   /** `down-after-milliseconds` on every sentinel. */
-  readonly setDownAfter: (millis: number) => Effect.Effect<void>
+  readonly setDownAfter: (millis: number) => Promise<void>
+  readonly close: () => Promise<void>
 }
 
-/** Subscribes to `+switch-master` on the sentinel on `port` and queues each new primary's port. */
-const watchSwitches = (port: number): Effect.Effect<Queue.Queue<number>, Error, Scope.Scope> =>
-  Effect.gen(function*() {
-    const switches = yield* Queue.unbounded<number>()
+/**
+ * Subscribes to `+switch-master` on the sentinel on `port`; `next` gives each new primary's port in turn,
+ * waiting for it up to `within` milliseconds.
+ */
+const watchSwitches = (
+  port: number
+): Promise<{ readonly next: (within: number) => Promise<number>; readonly close: () => void }> =>
+  new Promise((resolve, reject) => {
+    const switches: Array<number> = []
+    const waiting: Array<(port: number) => void> = []
     // A message's payload: `<name> <old ip> <old port> <new ip> <new port>`.
     const message = /\+switch-master\r\n\$\d+\r\n\S+ \S+ \d+ \S+ (\d+)\r\n/
-    yield* Effect.acquireRelease(
-      Effect.async<Net.Socket, Error>((resume) => {
-        const socket = Net.connect({ host: "127.0.0.1", port })
-        let buffer = ""
-        socket.setEncoding("utf8")
-        socket.once("connect", () => {
-          socket.write("CLIENT SETNAME test-watch\r\nSUBSCRIBE +switch-master\r\n")
-          resume(Effect.succeed(socket))
-        })
-        socket.once("error", (error) => resume(Effect.fail(error)))
-        socket.on("data", (chunk: string) => {
-          buffer += chunk
-          for (let match = message.exec(buffer); match !== null; match = message.exec(buffer)) {
-            Queue.unsafeOffer(switches, Number(match[1]))
-            buffer = buffer.slice(match.index + match[0].length)
-          }
-        })
-      }),
-      (socket) => Effect.sync(() => socket.destroy())
-    )
-    return switches
+    const socket = Net.connect({ host: "127.0.0.1", port })
+    let buffer = ""
+    socket.setEncoding("utf8")
+    socket.once("error", reject)
+    socket.on("data", (chunk: string) => {
+      buffer += chunk
+      for (let match = message.exec(buffer); match !== null; match = message.exec(buffer)) {
+        const waiter = waiting.shift()
+        if (waiter === undefined) switches.push(Number(match[1]))
+        else waiter(Number(match[1]))
+        buffer = buffer.slice(match.index + match[0].length)
+      }
+    })
+    socket.once("connect", () => {
+      socket.write("CLIENT SETNAME test-watch\r\nSUBSCRIBE +switch-master\r\n")
+      resolve({
+        next: (within) =>
+          switches.length > 0 ? Promise.resolve(switches.shift()!) : new Promise((resolve, reject) => {
+            const timer = setTimeout(() => {
+              waiting.splice(waiting.indexOf(settle), 1)
+              reject(new Error(`no +switch-master within ${within} ms`))
+            }, within)
+            const settle = (port: number) => {
+              clearTimeout(timer)
+              resolve(port)
+            }
+            waiting.push(settle)
+          }),
+        close: () => socket.destroy()
+      })
+    })
   })
 
 /** A primary, its replica and three sentinels that all know both and one another. */
-export const sentinels = (name = "mymaster"): Effect.Effect<Sentinels, Error, Scope.Scope> =>
-  Effect.gen(function*() {
-    const root = yield* tempDir
-    const primary = yield* Redis.make({ args: ["--dir", subdir(root, "primary"), "--repl-diskless-sync-delay", "0"] })
-    const replica = yield* Redis.make({
-      args: ["--dir", subdir(root, "replica"), "--replicaof", "127.0.0.1", String(primary.port)]
+export const sentinels = (name = "mymaster"): Promise<Sentinels> =>
+  building(async (started, root) => {
+    const primary = await Redis.start({
+      args: ["--dir", Redis.subdir(root, "primary"), "--repl-diskless-sync-delay", "0"]
     })
-    const started = yield* Effect.forEach([1, 2, 3], () => startSentinel(root, name, primary.port), {
-      concurrency: "unbounded"
+    started.push(primary)
+    const replica = await Redis.start({
+      args: ["--dir", Redis.subdir(root, "replica"), "--replicaof", "127.0.0.1", String(primary.port)]
     })
+    started.push(replica)
+    const watched = await Promise.all([1, 2, 3].map(async () => {
+      const sentinel = await startSentinel(root, name, primary.port)
+      started.push(sentinel)
+      return sentinel
+    }))
     // Ready for a failover: every sentinel sees the replica and the two other sentinels.
-    yield* eventually(
-      Effect.forEach(started, ({ port }) => ask(port, "INFO sentinel")),
+    await waitFor(
+      () => Promise.all(watched.map(({ port }) => Redis.rawCommand(port, "INFO sentinel"))),
       (infos) => infos.every((info) => /status=ok,.*slaves=1,sentinels=3/.test(info)),
-      "30 seconds"
+      { within: 30_000, what: "every sentinel seeing the replica and the two others" }
     )
-    const switches = yield* watchSwitches(started[0].port)
+    const switches = await watchSwitches(watched[0].port)
+    started.push(switches)
     return {
       name,
       primary,
       replica,
-      sentinels: started,
-      addresses: started.map(({ port }) => ({ host: "127.0.0.1", port })),
-      ports: [primary.port, replica.port, ...started.map(({ port }) => port)],
-      nextSwitch: (within) =>
-        Queue.take(switches).pipe(
-          Effect.timeoutFail({
-            duration: within,
-            onTimeout: () => new Error(`no +switch-master within ${Duration.format(Duration.decode(within))}`)
-          })
-        ),
-      setDownAfter: (millis) =>
-        Effect.forEach(
-          started,
-          ({ port }) => ask(port, `SENTINEL SET ${name} down-after-milliseconds ${millis}`),
-          { discard: true }
-        )
+      sentinels: watched,
+      addresses: watched.map(({ port }) => ({ host: "127.0.0.1", port })),
+      ports: [primary.port, replica.port, ...watched.map(({ port }) => port)],
+      nextSwitch: switches.next,
+      setDownAfter: async (millis: number) => {
+        for (const { port } of watched) {
+          await Redis.rawCommand(port, `SENTINEL SET ${name} down-after-milliseconds ${millis}`)
+        }
+      }
     }
-  })
-
-/**
- * When the probes next answer readiness `ready` (at once when they already do), as `Date.now()` when the
- * state changed, waiting up to `within`.
- */
-export const readyAt = (
-  health: HealthServer.HealthState,
-  ready: boolean,
-  within: Duration.DurationInput
-): Effect.Effect<number, Error> =>
-  health.changes.pipe(
-    Stream.filter((status) => status.ready === ready),
-    Stream.map(() => Date.now()),
-    Stream.runHead,
-    Effect.flatten,
-    Effect.timeoutFail({
-      duration: within,
-      onTimeout: () => new Error(`readiness not ${ready} within ${Duration.format(Duration.decode(within))}`)
-    }),
-    Effect.mapError((error) => error instanceof Error ? error : new Error("the changes ended"))
-  )
-
-/** A GET whose body is asked as JSON (`Accept: application/json`), parsed. */
-export const getJson = (port: number, path: string): Effect.Effect<{ readonly status: number; readonly body: any }> =>
-  Effect.promise(async () => {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-      headers: { accept: "application/json", connection: "close" },
-      signal: AbortSignal.timeout(5_000)
-    })
-    return { status: response.status, body: await response.json() }
   })

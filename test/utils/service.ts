@@ -6,10 +6,10 @@ import { assert } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import type { Scope } from "effect"
 import * as Http from "node:http"
-import { eventually, get } from "./health.js"
+import * as RedisServer from "./effect3/redisServer.js"
+import { eventually, get } from "./http.js"
 import type { Service } from "./process.js"
 import { spawnService } from "./process.js"
-import * as RedisServer from "./redisServer.js"
 import type { Target } from "./targets.js"
 
 export interface Started {
@@ -101,7 +101,10 @@ export const keepAliveClient = (port: number) =>
 export const inOrder = (output: string, names: ReadonlyArray<string>): boolean =>
   names.map((name) => output.indexOf(name)).every((index, i, all) => index !== -1 && (i === 0 || index > all[i - 1]))
 
-/** Milliseconds between the first `from` and `to` lines, from the pretty logger's `[HH:MM:SS.mmm]` stamps. */
+/**
+ * Milliseconds between the first `from` and `to` lines, from the pretty logger's `[HH:MM:SS.mmm]` stamps; across
+ * midnight, `to` is on the next day.
+ */
 export const millisBetween = (output: string, from: string, to: string): number => {
   const at = (message: string) => {
     const match = new RegExp(`\\[(\\d\\d):(\\d\\d):(\\d\\d)\\.(\\d{3})\\] \\w+ \\(#\\d+\\): ${message}`).exec(output)
@@ -109,11 +112,15 @@ export const millisBetween = (output: string, from: string, to: string): number 
     const [, h, m, s, ms] = match.map(Number)
     return ((h * 60 + m) * 60 + s) * 1000 + ms
   }
-  return at(to) - at(from)
+  const between = at(to) - at(from)
+  return between < 0 ? between + 86_400_000 : between
 }
 
-/** The drain every graceful shutdown test asks for: long enough to probe in, short enough for CI. */
-export const drainMillis = 3_000
+/**
+ * The drain every graceful shutdown test asks for: long enough to probe in with the machine's cores busy (the
+ * shutdown tests run side by side, beside other files), short enough for CI.
+ */
+export const drainMillis = 6_000
 
 /**
  * Signals a started service with `send` and asserts the whole graceful shutdown as a user meets it: readiness

@@ -1,133 +1,71 @@
 /**
- * Redis Cluster and Sentinel set-ups for integration tests, on loopback ports of their own, scoped: every
- * process is killed by its pid and every directory removed at release. Each `redis-server` has its own `--dir`
- * (a replica writes `dump.rdb` there; a cluster node its `nodes.conf`).
- *
- * - `cluster()`: three primaries, no replicas, `cluster-node-timeout` 1 s (the survivors report
- *   `cluster_state:fail` 1-2 s after a primary dies).
- * - `sentinels()` (from `redisSentinel.ts`): a primary, its replica and three sentinels (quorum 2),
- *   `down-after-milliseconds` 1 s and `failover-timeout` 3 s; `nextSwitch` reports each `+switch-master`.
+ * The repository's `test/utils/redisTopology.ts` for this package's tests: a Cluster or a Sentinel set-up
+ * scoped to the test; and the library's readiness changes, timed.
  */
 import type * as HealthServer from "@stargazer/health-server-effect4/HealthServer"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as ChildProcess from "node:child_process"
-import * as Clients from "../../../../test/utils/redisClients.js"
-import { eventually } from "./health.js"
+import * as Raw from "../../../../test/utils/raw.js"
+import * as Plain from "../../../../test/utils/redisTopology.js"
 import type { RedisServer } from "./redisServer.js"
-import * as Redis from "./redisServer.js"
-import { ask, subdir, tempDir } from "./redisServer.js"
+import { fromPlain } from "./redisServer.js"
+import { attempt, scoped } from "./scoped.js"
 
-export * from "./redisSentinel.js"
-
-const within = (duration: Duration.Input, what: string) => () =>
-  Effect.fail(new Error(`${what} within ${Duration.format(Duration.fromInputUnsafe(duration))}`))
-
-/** `field:value` lines of an `INFO`-like reply. */
-const fields = (reply: string): Record<string, string> =>
-  Object.fromEntries(
-    reply.split("\r\n").flatMap((line) => {
-      const colon = line.indexOf(":")
-      return colon === -1 ? [] : [[line.slice(0, colon), line.slice(colon + 1)]]
-    })
-  )
-
-/**
- * Connections of clients to the servers on `ports`, from `CLIENT LIST` on each (see
- * `redisClients.clientConnections`): read again while a connection cannot be told yet (a sentinel's link before
- * it names itself), for up to 5 s.
- */
+/** Connections of clients to the servers on `ports` (`redisTopology.clientConnections`). */
 export const clientConnections = (ports: ReadonlyArray<number>): Effect.Effect<number> =>
-  Effect.forEach(ports, (port) => ask(port, "CLIENT LIST"), { concurrency: "unbounded" }).pipe(
-    Effect.map(Clients.clientConnections),
-    Effect.filterOrFail(
-      (count): count is number => count !== undefined,
-      () => new Error("a connection still unnamed after 5 s")
-    ),
-    Effect.retry({ schedule: Schedule.spaced("10 millis"), times: 500 }),
-    Effect.orDie
-  )
+  Effect.orDie(attempt(() => Plain.clientConnections(ports)))
 
-/**
- * The client connections on `ports` now (see `clientConnections`), and `back`: waits until there are as many
- * again (up to 10 s), e.g. after a client's release.
- */
+/** The client connections on `ports` now, and `back`: waits until there are as many again (up to 10 s). */
 export const connectionsNow = (ports: ReadonlyArray<number>) =>
-  Effect.map(clientConnections(ports), (baseline) => ({
-    baseline,
-    back: eventually(clientConnections(ports), (connections) => connections === baseline, "10 seconds").pipe(
-      Effect.asVoid
-    )
-  }))
-
-/** Runs a command to its end; a failure is a defect carrying its output. */
-const run = (command: string, args: ReadonlyArray<string>): Effect.Effect<string> =>
-  Effect.callback<string>((resume) => {
-    const child = ChildProcess.execFile(command, args, { timeout: 30_000 }, (error, stdout, stderr) =>
-      resume(
-        error === null
-          ? Effect.succeed(stdout)
-          : Effect.die(new Error(`${command} failed: ${error}\n${stdout}${stderr}`))
-      ))
-    return Effect.sync(() => child.kill("SIGKILL"))
-  })
+  Effect.promise(() => Plain.connectionsNow(ports)).pipe(
+    Effect.map(({ back, baseline }) => ({ baseline, back: attempt(back) }))
+  )
 
 export interface Cluster {
   readonly nodes: ReadonlyArray<RedisServer>
-  /** The nodes as `RedisClient.Options.cluster.nodes`. */
   readonly seeds: ReadonlyArray<{ readonly host: string; readonly port: number }>
-  /** `cluster_state` as `node` reports it (`ok`, `fail`). */
   readonly state: (node: RedisServer) => Effect.Effect<string>
-  /** Waits until every node in `nodes` reports `state`. */
   readonly awaitState: (state: string, nodes?: ReadonlyArray<RedisServer>) => Effect.Effect<void, Error>
-  /** Calls of `CLUSTER INFO` that `node` has answered. */
   readonly infoCalls: (node: RedisServer) => Effect.Effect<number>
 }
 
-/** A cluster of three primaries (no replicas), every slot assigned and `cluster_state:ok` on each node. */
-export const cluster = (): Effect.Effect<Cluster, Error, Scope.Scope> =>
-  Effect.gen(function*() {
-    const root = yield* tempDir
-    const nodes = yield* Effect.forEach(
-      ["a", "b", "c"],
-      (name) =>
-        Redis.make({
-          args: ["--cluster-enabled", "yes", "--cluster-node-timeout", "1000", "--dir", subdir(root, name)]
-        }),
-      { concurrency: "unbounded" }
-    )
-    yield* run("redis-cli", [
-      "--cluster",
-      "create",
-      ...nodes.map((node) => `127.0.0.1:${node.port}`),
-      "--cluster-replicas",
-      "0",
-      "--cluster-yes"
-    ])
-    const state = (node: RedisServer) =>
-      Effect.map(ask(node.port, "CLUSTER INFO"), (info) => fields(info).cluster_state ?? "unknown")
-    const awaitState = (wanted: string, which: ReadonlyArray<RedisServer> = nodes) =>
-      eventually(
-        Effect.forEach(which, state),
-        (states) => states.every((state) => state === wanted),
-        "20 seconds"
-      ).pipe(Effect.asVoid)
-    yield* awaitState("ok")
-    return {
-      nodes,
-      seeds: nodes.map((node) => ({ host: "127.0.0.1", port: node.port })),
-      state,
-      awaitState,
-      infoCalls: (node) => Redis.commandCalls(node, "cluster\\|info")
-    }
-  })
+/** Three primaries (no replicas), every slot assigned and `cluster_state:ok` on each node. */
+export const cluster = (): Effect.Effect<Cluster, never, Scope.Scope> =>
+  scoped(Plain.cluster).pipe(Effect.map((plain) => ({
+    nodes: plain.nodes.map(fromPlain),
+    seeds: plain.seeds,
+    state: (node) => Effect.promise(() => plain.state(node.plain)),
+    awaitState: (state, nodes) => attempt(() => plain.awaitState(state, nodes?.map((node) => node.plain))),
+    infoCalls: (node) => Effect.promise(() => plain.infoCalls(node.plain))
+  })))
+
+export interface Sentinels {
+  readonly name: string
+  readonly primary: RedisServer
+  readonly replica: RedisServer
+  readonly sentinels: ReadonlyArray<{ readonly port: number }>
+  readonly addresses: ReadonlyArray<{ readonly host: string; readonly port: number }>
+  readonly ports: ReadonlyArray<number>
+  /** The port of the next `+switch-master`'s new primary, waiting for it up to `within`. */
+  readonly nextSwitch: (within: Duration.Input) => Effect.Effect<number, Error>
+  readonly setDownAfter: (millis: number) => Effect.Effect<void>
+}
+
+/** A primary, its replica and three sentinels (quorum 2) that all know both and one another. */
+export const sentinels = (name?: string): Effect.Effect<Sentinels, never, Scope.Scope> =>
+  scoped(() => Plain.sentinels(name)).pipe(Effect.map((plain) => ({
+    ...plain,
+    primary: fromPlain(plain.primary),
+    replica: fromPlain(plain.replica),
+    nextSwitch: (within) => attempt(() => plain.nextSwitch(Duration.toMillis(Duration.fromInputUnsafe(within)))),
+    setDownAfter: (millis) => Effect.promise(() => plain.setDownAfter(millis))
+  })))
 
 /**
  * When the probes next answer readiness `ready` (at once when they already do), as `Date.now()` when the
- * state changed, waiting up to `within`.
+ * state changed, waiting up to `duration`.
  */
 export const readyAt = (
   health: HealthServer.HealthState,
@@ -141,15 +79,15 @@ export const readyAt = (
     Effect.flatMap((head) =>
       head._tag === "Some" ? Effect.succeed(head.value) : Effect.fail(new Error("the changes ended"))
     ),
-    Effect.timeoutOrElse({ duration, orElse: within(duration, `readiness not ${ready}`) })
+    Effect.timeoutOrElse({
+      duration,
+      orElse: () =>
+        Effect.fail(
+          new Error(`readiness not ${ready} within ${Duration.format(Duration.fromInputUnsafe(duration))}`)
+        )
+    })
   )
 
-/** A GET whose body is asked as JSON (`Accept: application/json`), parsed. */
+/** A GET whose body is asked as JSON (`Accept: application/json`), parsed; bounded by 5 s. */
 export const getJson = (port: number, path: string): Effect.Effect<{ readonly status: number; readonly body: any }> =>
-  Effect.promise(async () => {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-      headers: { accept: "application/json", connection: "close" },
-      signal: AbortSignal.timeout(5_000)
-    })
-    return { status: response.status, body: await response.json() }
-  })
+  Effect.promise(() => Raw.getJson(port, path))

@@ -1,9 +1,9 @@
 /**
  * The health state machine of `core/state`, independent of Effect: pure transitions, times in epoch millis.
  */
-import { assert, describe, it } from "@effect/vitest"
 import type { Check, Gates } from "@stargazer/health-core/state"
 import * as State from "@stargazer/health-core/state"
+import { assert, describe, it } from "vitest"
 
 const now = 1_000
 const duration = 3

@@ -7,6 +7,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { HealthCheck, HealthServer, RedisClient } from "@stargazer/health-server"
 import { Effect, Ref, Stream, TestClock } from "effect"
+import * as RedisServer from "../../../test/utils/effect3/redisServer.js"
 import {
   buildState,
   checkStatus,
@@ -18,7 +19,6 @@ import {
   serveOn,
   serveRouter
 } from "./utils/health.js"
-import * as RedisServer from "./utils/redisServer.js"
 
 const probe = (path: string) =>
   HttpClient.get(path).pipe(

@@ -8,8 +8,8 @@ import { assert, layer } from "@effect/vitest"
 import { HealthCheck, RedisClient } from "@stargazer/health-server"
 import { Context, Effect, Exit, Layer, Logger, LogLevel, Option, Scope } from "effect"
 import { Cluster } from "ioredis"
+import * as Topology from "../../../test/utils/effect3/redisTopology.js"
 import { checkStatus, childScope, eventually, get, serveOn } from "./utils/health.js"
-import * as Topology from "./utils/redisTopology.js"
 
 class TestCluster extends Context.Tag("test/TestCluster")<TestCluster, Topology.Cluster>() {}
 

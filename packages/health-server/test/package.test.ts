@@ -7,10 +7,9 @@ import { Effect } from "effect"
 import type * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import * as RedisServer from "../../../test/utils/effect3/redisServer.js"
+import * as Pack from "../../../test/utils/pack.js"
 import { live } from "./utils/health.js"
-import * as Pack from "./utils/pack.js"
-import { root } from "./utils/process.js"
-import * as RedisServer from "./utils/redisServer.js"
 
 const run = (command: string, args: ReadonlyArray<string>, options?: ChildProcess.SpawnOptions) =>
   Effect.tryPromise({ try: () => Pack.run(command, args, options), catch: (error) => error as Error })
@@ -127,7 +126,10 @@ describe("the published package", () => {
     "type-checks as published: every entry point, named error channels, ES module and CommonJS apps",
     () =>
       Effect.tryPromise(() =>
-        Pack.typeCheckEverywhere(line, Fs.readFileSync(Path.join(root, "test", "fixtures", "published.ts"), "utf8"))
+        Pack.typeCheckEverywhere(
+          line,
+          Fs.readFileSync(Path.join(import.meta.dirname, "fixtures", "published.ts"), "utf8")
+        )
       ),
     300_000
   )

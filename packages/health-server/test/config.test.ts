@@ -7,6 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { HealthCheck, HealthServer, HealthServerLive, RedisClient, Runner } from "@stargazer/health-server"
 import { Cause, Config, ConfigProvider, Context, Duration, Effect, Exit, Layer, Option, Ref, TestClock } from "effect"
 import { Redis } from "ioredis"
+import * as RedisServer from "../../../test/utils/effect3/redisServer.js"
 import {
   buildHealth,
   checkStatus,
@@ -18,7 +19,6 @@ import {
   scriptedCheck,
   withLogs
 } from "./utils/health.js"
-import * as RedisServer from "./utils/redisServer.js"
 
 const withEnv = (env: Record<string, string>) =>
   Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))

@@ -6,8 +6,8 @@
 import { assert, describe } from "@effect/vitest"
 import { HealthServer } from "@stargazer/health-server"
 import { Effect } from "effect"
+import { request } from "../../../test/utils/effect3/raw.js"
 import { live, redisCheck } from "./utils/health.js"
-import { request } from "./utils/raw.js"
 
 const serve = Effect.map(
   HealthServer.make({ port: 0, checks: [redisCheck(Effect.void)] }),

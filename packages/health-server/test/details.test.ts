@@ -5,8 +5,8 @@
 import { assert, describe } from "@effect/vitest"
 import { HealthCheck, HealthServer } from "@stargazer/health-server"
 import { Effect, Option, Ref, Stream } from "effect"
+import { request } from "../../../test/utils/effect3/raw.js"
 import { live } from "./utils/health.js"
-import { request } from "./utils/raw.js"
 
 const serve = (exposeDetails: boolean, up: Ref.Ref<boolean>) =>
   HealthServer.make({

@@ -8,10 +8,10 @@ import { assert, describe } from "@effect/vitest"
 import { RedisClient } from "@stargazer/health-server"
 import { Context, Effect, Exit, Layer, Option, Scope } from "effect"
 import { Redis } from "ioredis"
+import * as RedisServer from "../../../test/utils/effect3/redisServer.js"
+import * as Topology from "../../../test/utils/effect3/redisTopology.js"
+import * as Clients from "../../../test/utils/redisClients.js"
 import { checkStatus, childScope, eventually, get, live, serveOn } from "./utils/health.js"
-import * as Clients from "./utils/redisClients.js"
-import * as RedisServer from "./utils/redisServer.js"
-import * as Topology from "./utils/redisTopology.js"
 
 const fast = { checkInterval: "200 millis", checkTimeout: "500 millis", failureThreshold: 2 } as const
 /** threshold × (interval + timeout): the longest a failing Redis may keep readiness green. */

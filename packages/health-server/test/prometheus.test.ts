@@ -10,10 +10,10 @@ import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { request } from "../../../test/utils/effect3/raw.js"
+import * as RedisServer from "../../../test/utils/effect3/redisServer.js"
+import { root } from "../../../test/utils/process.js"
 import { buildHealth, live } from "./utils/health.js"
-import { root } from "./utils/process.js"
-import { request } from "./utils/raw.js"
-import * as RedisServer from "./utils/redisServer.js"
 
 /** Every sample of the Prometheus text: `name{labels} value`, keyed by `name{labels}`. */
 const samples = (text: string): Map<string, number> => {
@@ -116,13 +116,19 @@ describe("Prometheus endpoint", () => {
     () =>
       Effect.gen(function*() {
         const redis = yield* RedisServer.make()
-        /** Every module URL `test/fixtures/loadedModules.ts` loads with `env`. */
+        /** Every module URL `fixtures/loadedModules.ts` loads with `env`. */
         const loadedWith = (env: Record<string, string>) =>
           Effect.async<Array<string>, Error>((resume) => {
             const loads = Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "loads-")), "loads.txt")
             const child = ChildProcess.spawn(
               process.execPath,
-              ["--import", "./test/fixtures/recordLoads.mjs", "--import", "tsx", "test/fixtures/loadedModules.ts"],
+              [
+                "--import",
+                "./packages/health-server/test/fixtures/recordLoads.mjs",
+                "--import",
+                "tsx",
+                "packages/health-server/test/fixtures/loadedModules.ts"
+              ],
               {
                 cwd: root,
                 stdio: ["ignore", "ignore", "pipe"],

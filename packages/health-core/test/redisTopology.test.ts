@@ -3,11 +3,11 @@
  * topology, the Cluster verdict, which primary the Cluster check asks and when it has ioredis fetch the slots
  * again, and the guard that connects an ended Sentinel client again.
  */
-import { assert, describe, it } from "@effect/vitest"
 import { describeError } from "@stargazer/health-core/redis"
 import * as Topology from "@stargazer/health-core/redisTopology"
 import { Cluster, Redis } from "ioredis"
 import { EventEmitter } from "node:events"
+import { assert, describe, it } from "vitest"
 
 const info = (state: string, size = 3) =>
   [

@@ -1,18 +1,16 @@
 /**
  * Choosing the Redis topology: from the environment (`REDIS_URL`, `REDIS_CLUSTER_NODES`, `REDIS_SENTINELS`,
  * `REDIS_SENTINEL_NAME`, `REDIS_PASSWORD`) and from options given in code. A bad choice stops start-up with a
- * message naming the variable (or the option), before anything connects; the service exits non-zero with
- * nothing left running.
+ * message naming the variable (or the option), before anything connects (the services' exit on it:
+ * test/startup.test.ts).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { RedisClient } from "@stargazer/health-server"
 import { Cause, ConfigProvider, Effect, Exit, Layer, Option, Redacted } from "effect"
 import type { Cluster, Redis } from "ioredis"
-import { redisConfig } from "../packages/health-server/src/internal/environment.js"
+import * as RedisServer from "../../../test/utils/effect3/redisServer.js"
+import { redisConfig } from "../src/internal/environment.js"
 import { live } from "./utils/health.js"
-import { spawnService } from "./utils/process.js"
-import * as RedisServer from "./utils/redisServer.js"
-import { targets } from "./utils/targets.js"
 
 const withEnv = (env: Record<string, string>) =>
   Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
@@ -151,35 +149,4 @@ describe("the client the library owns for each topology", () => {
       const wrong = yield* RedisClient.make({ url: `redis://:pw@127.0.0.1:${redis.port}`, password: "other" })
       yield* wrong.check
     }))
-})
-
-describe("the example services with a bad Redis topology", () => {
-  for (const target of targets) {
-    live(
-      `${target.name}: exits 1 naming the variable, before anything starts, with nothing left running`,
-      () =>
-        Effect.forEach(
-          [
-            { REDIS_URL: "redis://127.0.0.1:6379", REDIS_CLUSTER_NODES: "127.0.0.1:7000" },
-            { REDIS_CLUSTER_NODES: "" },
-            { REDIS_SENTINELS: "127.0.0.1:26379,sentinel-b" },
-            { REDIS_CLUSTER_NODES: "127.0.0.1:7000,127.0.0.1:99999" }
-          ],
-          (env) =>
-            Effect.gen(function*() {
-              const service = yield* spawnService({ via: "node", script: target.service }, {
-                SG_HEALTH_PORT: "0",
-                ...env
-              })
-              assert.strictEqual(yield* service.exit, 1, service.output())
-              const variable = Object.keys(env).at(-1)!
-              assert.include(service.output(), variable)
-              assert.notInclude(service.output(), "worker_started")
-              assert.notInclude(service.output(), "health_server_started")
-              yield* service.groupGone
-            }),
-          { concurrency: 2, discard: true }
-        )
-    )
-  }
 })

@@ -2,8 +2,8 @@
  * `@stargazer/health-core/environment`: every variable parsed once for both packages, each problem naming the
  * variable, no value repeated where it could hold a secret.
  */
-import { assert, describe, it } from "@effect/vitest"
 import * as Environment from "@stargazer/health-core/environment"
+import { assert, describe, it } from "vitest"
 
 const from = (env: Record<string, string>): Environment.Lookup => (variable) => env[variable]
 

@@ -9,8 +9,8 @@ import { HealthCheck, HealthServer } from "@stargazer/health-server"
 import * as HealthRouter from "@stargazer/health-server/HealthRouter"
 import { Effect, Stream } from "effect"
 import * as Http from "node:http"
+import { request } from "../../../test/utils/effect3/raw.js"
 import { live } from "./utils/health.js"
-import { request } from "./utils/raw.js"
 
 const paths = [
   "/healthz",

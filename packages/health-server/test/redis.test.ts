@@ -7,10 +7,10 @@ import { HealthCheck, HealthServer, RedisClient } from "@stargazer/health-server
 import { Cause, Context, Effect, Exit, Layer, Option, Scope } from "effect"
 import { Redis } from "ioredis"
 import * as Net from "node:net"
+import { idleConnections } from "../../../test/utils/effect3/raw.js"
+import * as RedisServer from "../../../test/utils/effect3/redisServer.js"
+import { keepAliveClient } from "../../../test/utils/service.js"
 import { checkStatus, eventually, get, live, liveLogged, serveOn } from "./utils/health.js"
-import { idleConnections } from "./utils/raw.js"
-import * as RedisServer from "./utils/redisServer.js"
-import { keepAliveClient } from "./utils/service.js"
 
 const fast = { checkInterval: "100 millis", checkTimeout: "300 millis", failureThreshold: 2 } as const
 

@@ -5,8 +5,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { HealthCheck, HealthServer } from "@stargazer/health-server"
 import { Deferred, Effect, Exit, Fiber, Option, Ref, Scope, Stream, TestClock } from "effect"
+import { connectOutcome } from "../../../test/utils/effect3/raw.js"
 import { buildState, checkStatus, fetchReply, redisCheck, scriptedCheck, withLogs } from "./utils/health.js"
-import { connectOutcome } from "./utils/raw.js"
 
 describe("checks", () => {
   it.scoped("turn healthy again only after successThreshold consecutive successes", () =>
