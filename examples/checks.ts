@@ -19,10 +19,10 @@ const SessionsCheck = HealthCheck.make({
   failureThreshold: 2
 })
 
-// HealthServerLive's configuration (SG_HEALTH_*), plus the app's check: `/readyz` waits on both,
-// `/livez` on SG_HEALTH_LIVENESS_CHECKS (default `redis`), `/readyz/sessions` on the sessions store alone.
+// HealthServerLive's configuration (SG_HEALTH_*) and its `redis` check, plus the app's: `/readyz` waits on
+// both, `/livez` on SG_HEALTH_LIVENESS_CHECKS (default `redis`), `/readyz/sessions` on the sessions store alone.
 const HealthLive = HealthServer.layerConfig(
-  Config.map(HealthServer.config, (options) => ({ ...options, checks: [SessionsCheck] }))
+  Config.map(HealthServer.config, (options) => ({ ...options, checks: [RedisClient.healthCheck, SessionsCheck] }))
 ).pipe(Layer.provide(RedisClient.RedisClientLive))
 
 NodeRuntime.runMain(Layer.launch(HealthLive))

@@ -66,7 +66,7 @@ export interface State {
   readonly markedNotReady: boolean
   /** The server is shutting down: readiness fails, liveness keeps answering. */
   readonly draining: boolean
-  /** The checks, in the order they were given (`redis` first when present). */
+  /** The checks, in the order they were given (`redis` first under `HealthServerLive` and `Runner.layer`). */
   readonly checks: ReadonlyArray<Check>
 }
 

@@ -1,7 +1,7 @@
 /**
  * The liveness/readiness probe server: `/healthz`, `/livez`, `/readyz` and `/startupz` answered from a cached
- * health state, which a background fiber keeps up to date by running the checks (the `redis` check of a
- * `RedisClient`, and the application's own) every `checkInterval`.
+ * health state, which a background fiber keeps up to date by running the checks (the application's own, and
+ * `RedisClient.healthCheck`) every `checkInterval`.
  *
  * @since 0.1.0
  */
@@ -100,9 +100,12 @@ export const HealthServer: Context.Service<HealthServer, HealthServer> = service
  * @since 0.1.0
  * @category models
  */
-export interface StateOptions {
-  /** The application's own checks, run beside `redis` (which `layer` adds from the `RedisClient`). */
-  readonly checks?: ReadonlyArray<HealthCheck.HealthCheck> | undefined
+export interface StateOptions<R = never> {
+  /**
+   * The checks to run, needing the services `R` (the health server needs them then, and gives them to the
+   * checks): the application's own, and `RedisClient.healthCheck` for the `RedisClient` in context.
+   */
+  readonly checks?: ReadonlyArray<HealthCheck.HealthCheck<R>> | undefined
   /** Gap between the end of one run of a check and the start of the next; default `5 seconds`. */
   readonly checkInterval?: Duration.Input | undefined
   /** Default bound on each run of a check; default `1 second`. */
@@ -125,7 +128,7 @@ export interface StateOptions {
  * @since 0.1.0
  * @category models
  */
-export interface Options extends StateOptions {
+export interface Options<R = never> extends StateOptions<R> {
   /** Default `9090`; `0` picks a free port (read it from `address`). */
   readonly port?: number | undefined
   /** Default `"127.0.0.1"`. A Kubernetes `httpGet` probe reaches the pod IP: use `"0.0.0.0"` there. */
@@ -173,14 +176,15 @@ export type HealthServerOptionsError = errors.HealthServerOptionsError
 /**
  * Binds the probe server, then forks the check loop, all in the current scope. Closing the scope drains:
  * readiness turns `503` at once, the checks stop, the server keeps answering for `shutdownDelay`, then closes
- * and logs `health_server_stopped`. Runs `options.checks` only; `layer` adds the `redis` check.
+ * and logs `health_server_stopped`. Runs `options.checks`, and needs what they need (`R`): add
+ * `RedisClient.healthCheck` to check the `RedisClient` in context.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make: (
-  options: Options
-) => Effect.Effect<HealthServer, HealthServerError | HealthServerOptionsError, Scope.Scope> = internal.make
+export const make: <R = never>(
+  options: Options<R>
+) => Effect.Effect<HealthServer, HealthServerError | HealthServerOptionsError, Scope.Scope | R> = internal.make
 
 /**
  * The state without the HTTP server: the checks' loop forked in the layer's scope. Use it to mount
@@ -190,21 +194,26 @@ export const make: (
  * @since 0.1.0
  * @category layers
  */
-export const layerState: (options: StateOptions) => Layer.Layer<HealthState, HealthServerOptionsError> =
-  internal.layerState
+export const layerState: <R = never>(
+  options: StateOptions<R>
+) => Layer.Layer<HealthState, HealthServerOptionsError, R> = internal.layerState
 
 /**
- * The health server with the `RedisClient`'s check named `redis` first among its checks. Releasing it drains,
- * stops the loop and closes the socket (the `RedisClient` layer owns the connection).
+ * The layer of `make`: the same options, the same checks, the same requirements; it provides both
+ * `HealthServer` and `HealthState`. Releasing it drains, stops the loop and closes the socket (a `RedisClient`
+ * layer owns its connection).
+ *
+ * ```ts
+ * HealthServer.layer({ checks: [RedisClient.healthCheck, DatabaseCheck] }) // needs a RedisClient
+ * ```
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer: (
-  options?: Options
-) => Layer.Layer<HealthServer | HealthState, HealthServerError | HealthServerOptionsError, RedisClient.RedisClient> = (
-  options = {}
-) => internal.layer(options)
+export const layer: <R = never>(
+  options?: Options<R>
+) => Layer.Layer<HealthServer | HealthState, HealthServerError | HealthServerOptionsError, R> = (options = {}) =>
+  internal.layer(options)
 
 /**
  * `layer` with its options read from `Config`.
@@ -212,17 +221,18 @@ export const layer: (
  * @since 0.1.0
  * @category layers
  */
-export const layerConfig: (
-  config: Config.Wrap<Options>
+export const layerConfig: <R = never>(
+  config: Config.Wrap<Options<R>>
 ) => Layer.Layer<
   HealthServer | HealthState,
   HealthServerError | HealthServerOptionsError | Config.ConfigError,
-  RedisClient.RedisClient
+  R
 > = internal.layerConfig
 
 /**
- * The options `HealthServerLive` reads from the environment (see the README's table). Extend it with your
- * checks: `HealthServer.layerConfig(Config.map(HealthServer.config, (o) => ({ ...o, checks: [DbCheck] })))`.
+ * The options `HealthServerLive` reads from the environment (see the README's table). Give it the checks:
+ * `HealthServer.layerConfig(Config.map(HealthServer.config, (o) => ({ ...o, checks: [RedisClient.healthCheck,
+ * DbCheck] })))`.
  *
  * @since 0.1.0
  * @category environment
@@ -230,7 +240,8 @@ export const layerConfig: (
 export const config: Config.Config<Options> = environment.healthConfig
 
 /**
- * The application-ready health server: `layer` with its options read from the environment (`SG_HEALTH_*`).
+ * The application-ready health server: `layer` with its options read from the environment (`SG_HEALTH_*`) and
+ * `RedisClient.healthCheck` as its check.
  * An invalid value fails with `HealthServerOptionsError` naming the variable (`Invalid SG_HEALTH_PORT: ...`), a
  * port in use with `HealthServerError` naming `SG_HEALTH_PORT`, before anything binds; a `ConfigError` only
  * when the `ConfigProvider` itself cannot be read.

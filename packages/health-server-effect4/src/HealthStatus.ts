@@ -40,7 +40,7 @@ export interface CheckStatus
 
 /**
  * The whole cached state: the probe answers (`live`, `ready`, `started`), the flags (`markedNotReady`,
- * `draining`) and every check, in the order they were given (`redis` first when present).
+ * `draining`) and every check, in the order they were given (`redis` first under `HealthServerLive` and `Runner.layer`).
  *
  * @since 0.1.0
  * @category models

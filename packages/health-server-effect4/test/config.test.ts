@@ -369,21 +369,31 @@ describe("configuration", () => {
       }
     }))
 
-  it.effect("HealthServer.layer adds the RedisClient's check, named redis, first", () =>
-    Effect.gen(function*() {
-      const { calls, check } = yield* scriptedCheck
-      const health = yield* buildHealth(
-        HealthServer.layer({ port: 0, checks: [HealthCheck.make({ name: "db", check: Effect.void })] }).pipe(
-          Layer.provide(scriptedRedis(check))
-        )
-      )
-      yield* TestClock.adjust(0)
-      assert.deepStrictEqual((yield* health.status).checks.map((c) => c.name), [HealthCheck.redisCheckName, "db"])
-      assert.strictEqual(yield* Ref.get(calls), 1)
-      // And a `redis` check of the application's own beside it is a duplicate name.
-      const error = yield* buildHealth(
-        HealthServer.layer({ port: 0, checks: [redisCheck(Effect.void)] }).pipe(Layer.provide(scriptedRedis(check)))
-      ).pipe(Effect.scoped, Effect.flip)
-      assert.deepInclude(error, { _tag: "HealthServerOptionsError", option: "checks[redis]" })
-    }))
+  it.effect(
+    "HealthServer.make and its layer run the checks given, in order, with their services; none other, no redis",
+    () =>
+      Effect.gen(function*() {
+        const { calls, check } = yield* scriptedCheck
+        const db = HealthCheck.make({ name: "db", check: Effect.void })
+        const options = { port: 0, checks: [db, RedisClient.healthCheck] }
+        const fromLayer = yield* buildHealth(HealthServer.layer(options).pipe(Layer.provide(scriptedRedis(check))))
+        const fromMake = yield* HealthServer.make(options).pipe(Effect.provide(scriptedRedis(check)))
+        const withoutRedis = yield* HealthServer.make({ port: 0, checks: [db] })
+        yield* TestClock.adjust(0)
+        const names = (health: HealthServer.HealthServer) =>
+          Effect.map(health.status, (status) => status.checks.map((c) => c.name))
+        assert.deepStrictEqual(yield* names(fromLayer), ["db", HealthCheck.redisCheckName])
+        assert.deepStrictEqual(yield* names(fromMake), ["db", HealthCheck.redisCheckName])
+        assert.deepStrictEqual(yield* names(withoutRedis), ["db"])
+        // Each `redis` check ran over the RedisClient it was given.
+        assert.strictEqual(yield* Ref.get(calls), 2)
+        // A second check named `redis` beside it is a duplicate name.
+        const error = yield* buildHealth(
+          HealthServer.layer({ port: 0, checks: [RedisClient.healthCheck, redisCheck(Effect.void)] }).pipe(
+            Layer.provide(scriptedRedis(check))
+          )
+        ).pipe(Effect.scoped, Effect.flip)
+        assert.deepInclude(error, { _tag: "HealthServerOptionsError", option: "checks[redis]" })
+      })
+  )
 })

@@ -55,7 +55,13 @@ describe("Prometheus endpoint", () => {
       Effect.gen(function*() {
         const redis = yield* RedisServer.make()
         const health = yield* buildHealth(
-          HealthServer.layer({ port: 0, checkInterval: "100 millis", checkTimeout: "300 millis", failureThreshold: 2 })
+          HealthServer.layer({
+            port: 0,
+            checks: [RedisClient.healthCheck],
+            checkInterval: "100 millis",
+            checkTimeout: "300 millis",
+            failureThreshold: 2
+          })
             .pipe(Layer.provide(Layer.merge(RedisClient.layer({ url: redis.url }), Prometheus.layer())))
         )
         const port = health.address.port
@@ -97,7 +103,7 @@ describe("Prometheus endpoint", () => {
       Effect.gen(function*() {
         const redis = yield* RedisServer.make()
         const health = yield* buildHealth(
-          HealthServer.layer({ port: 0, exposeDetails: true })
+          HealthServer.layer({ port: 0, checks: [RedisClient.healthCheck], exposeDetails: true })
             .pipe(Layer.provide(Layer.merge(RedisClient.layer({ url: redis.url }), Prometheus.layer())))
         )
         const port = health.address.port

@@ -1,7 +1,9 @@
 /**
  * Named health checks. Each check is an Effect that succeeds when the dependency is fine; the health server
  * runs every check in its background loop (concurrently, each bounded by its own timeout, never on the probe
- * path) and keeps a per-check state with hysteresis. A `RedisClient` brings the check named `redis`.
+ * path) and keeps a per-check state with hysteresis. A check may need services of the application (`R`): the
+ * health server that runs it then needs them too, and runs the check with them. `RedisClient.healthCheck` is the
+ * check named `redis`, over the `RedisClient` in context.
  *
  * ```ts
  * const DatabaseCheck = HealthCheck.make({
@@ -22,19 +24,19 @@ import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 
 /**
- * A named check.
+ * A named check, whose effect needs the services `R` (none by default).
  *
  * @since 0.1.0
  * @category models
  */
-export interface HealthCheck {
+export interface HealthCheck<R = never> {
   /** Unique among the server's checks; letters, digits, `-`, `_` and `.` (it is a URL path segment). */
   readonly name: string
   /**
    * Succeeds when the dependency is fine. Any failure or defect, or running past `timeout`, is a failure; a run
    * that cannot be interrupted (uninterruptible) is not cut off by its timeout and turns the check stale.
    */
-  readonly check: Effect.Effect<unknown, unknown>
+  readonly check: Effect.Effect<unknown, unknown, R>
   /** Bound on each run; default: the server's `checkTimeout`. */
   readonly timeout?: Duration.DurationInput | undefined
   /** Consecutive failures before the check turns unhealthy; default: the server's `failureThreshold`. */
@@ -49,10 +51,10 @@ export interface HealthCheck {
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: HealthCheck): HealthCheck => ({ ...options })
+export const make = <R = never>(options: HealthCheck<R>): HealthCheck<R> => ({ ...options })
 
 /**
- * The name of the check a `RedisClient` adds (`/readyz/redis`).
+ * The name of the check over a `RedisClient` (`RedisClient.healthCheck`, `/readyz/redis`).
  *
  * @since 0.1.0
  * @category constructors

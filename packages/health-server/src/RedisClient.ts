@@ -22,6 +22,7 @@ import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import type { Cluster, ClusterOptions as IORedisClusterOptions, Redis, RedisOptions } from "ioredis"
+import type * as HealthCheck from "./HealthCheck.js"
 import * as environment from "./internal/environment.js"
 import * as errors from "./internal/errors.js"
 import * as internal from "./internal/redisClient.js"
@@ -168,6 +169,16 @@ export const makePing: (client: Redis | Cluster) => Effect.Effect<void, RedisChe
  * @category constructors
  */
 export const makeCheck: (client: Redis | Cluster) => Effect.Effect<unknown, RedisCheckError> = internal.makeCheck
+
+/**
+ * The check named `redis` over the `RedisClient` in context (its `check`): give it to `HealthServer.make` or
+ * `HealthServer.layer`, which then need a `RedisClient`. `HealthServerLive` and `Runner.layer` run it first
+ * among their checks.
+ *
+ * @since 0.1.0
+ * @category checks
+ */
+export const healthCheck: HealthCheck.HealthCheck<RedisClient> = internal.healthCheck
 
 /**
  * Creates a client the library owns in the current scope: offline queue off, one retry per command, and

@@ -20,7 +20,8 @@ import type * as RedisClient from "./RedisClient.js"
 
 /**
  * Attaches the health server to `app` when `SG_HEALTH_ENABLED` is true (the default), configured as
- * `HealthServerLive` is, with the application's own `checks` beside `redis`.
+ * `HealthServerLive` is, with the application's own `checks` beside `redis`. A check may need services that
+ * `app` provides (they are given to it) or that are provided to the result.
  *
  * The configuration is read before `app` starts, so an invalid value stops start-up before anything binds.
  * Then `app` is acquired, and the health server binds once it is up; on shutdown the health server drains
@@ -30,13 +31,13 @@ import type * as RedisClient from "./RedisClient.js"
  * @since 0.1.0
  * @category layers
  */
-export const layer: <A, E, R>(
+export const layer: <A, E, R, RC = never>(
   app: Layer.Layer<A, E, R>,
-  options?: { readonly checks?: ReadonlyArray<HealthCheck.HealthCheck> | undefined }
+  options?: { readonly checks?: ReadonlyArray<HealthCheck.HealthCheck<RC>> | undefined }
 ) => Layer.Layer<
   A,
   E | HealthServer.HealthServerError | HealthServer.HealthServerOptionsError | ConfigError.ConfigError,
-  R | RedisClient.RedisClient
+  R | Exclude<RedisClient.RedisClient | RC, A>
 > = internal.layer
 
 /**

@@ -15,10 +15,12 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
+import type * as HealthCheck from "../HealthCheck.js"
 import type * as HealthServer from "../HealthServer.js"
 import type * as RedisClient from "../RedisClient.js"
 import { HealthServerError, HealthServerOptionsError, RedisClientError } from "./errors.js"
 import * as Internal from "./healthServer.js"
+import * as RedisInternal from "./redisClient.js"
 
 /**
  * Whether the current `ConfigProvider` has `variable`, set to an empty value included. Effect 4's providers read
@@ -164,21 +166,26 @@ const withVariable = <E extends HealthServerError | HealthServerOptionsError>(er
 }
 
 /**
- * `HealthServer.layer` configured by `options` read from the environment, with the Prometheus endpoint when
- * `metrics` (loaded only then: OpenTelemetry stays unloaded otherwise). Its errors name the variables.
+ * `HealthServer.layer` configured by `options` read from the environment, with the `redis` check over the
+ * `RedisClient` in context first among its checks, and the Prometheus endpoint when `metrics` (loaded only then:
+ * OpenTelemetry stays unloaded otherwise). Its errors name the variables.
  *
  * @internal
  */
-export const fromEnvironment = (
-  options: HealthServer.Options,
+export const fromEnvironment = <R>(
+  options: HealthServer.Options<R>,
   metrics: boolean
 ): Layer.Layer<
   HealthServer.HealthServer | HealthServer.HealthState,
   HealthServerError | HealthServerOptionsError,
-  RedisClient.RedisClient
+  RedisClient.RedisClient | R
 > =>
   Layer.unwrap(Effect.gen(function*() {
-    const server = Layer.effectContext(Effect.mapError(Internal.makeContext(options), withVariable))
+    const checks: ReadonlyArray<HealthCheck.HealthCheck<RedisClient.RedisClient | R>> = [
+      RedisInternal.healthCheck,
+      ...options.checks ?? []
+    ]
+    const server = Layer.effectContext(Effect.mapError(Internal.makeContext({ ...options, checks }), withVariable))
     if (!metrics) return server
     const Prometheus = yield* Effect.promise(() => import("./prometheus.js"))
     return Layer.provide(server, Prometheus.layer())

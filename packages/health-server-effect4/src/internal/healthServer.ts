@@ -11,22 +11,19 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import type * as HealthCheck from "../HealthCheck.js"
 import type * as HealthServer from "../HealthServer.js"
-import type * as RedisClient from "../RedisClient.js"
 import * as CheckLoop from "./checkLoop.js"
 import type { HealthServerError, HealthServerOptionsError } from "./errors.js"
 import { annotate } from "./log.js"
 import * as Options from "./options.js"
-import { redisCheck, RedisClientTag } from "./redisClient.js"
 import * as Server from "./server.js"
 import { HealthServerTag, HealthState, toService } from "./service.js"
 import * as State from "./state.js"
 
 /** @internal */
-export const makeState = (
-  options: HealthServer.StateOptions
-): Effect.Effect<HealthServer.HealthState, HealthServerOptionsError, Scope.Scope> =>
+export const makeState = <R>(
+  options: HealthServer.StateOptions<R>
+): Effect.Effect<HealthServer.HealthState, HealthServerOptionsError, Scope.Scope | R> =>
   Effect.gen(function*() {
     const { checks, settings } = yield* Options.resolve(options)
     const state = yield* State.make(settings)
@@ -36,17 +33,16 @@ export const makeState = (
   })
 
 /** @internal */
-export const layerState = (
-  options: HealthServer.StateOptions
-): Layer.Layer<HealthServer.HealthState, HealthServerOptionsError> => Layer.effect(HealthState, makeState(options))
+export const layerState = <R>(
+  options: HealthServer.StateOptions<R>
+): Layer.Layer<HealthServer.HealthState, HealthServerOptionsError, R> => Layer.effect(HealthState, makeState(options))
 
 /** @internal */
-export const make = (
-  options: HealthServer.Options,
-  builtIn: ReadonlyArray<HealthCheck.HealthCheck> = []
-): Effect.Effect<HealthServer.HealthServer, HealthServerError | HealthServerOptionsError, Scope.Scope> =>
+export const make = <R>(
+  options: HealthServer.Options<R>
+): Effect.Effect<HealthServer.HealthServer, HealthServerError | HealthServerOptionsError, Scope.Scope | R> =>
   Effect.gen(function*() {
-    const { checks, settings } = yield* Options.resolve(options, builtIn)
+    const { checks, settings } = yield* Options.resolve(options)
     const shutdownDelay = Duration.fromInputUnsafe(options.shutdownDelay ?? defaults.shutdownDelayMillis)
     const state = yield* State.make(settings)
     const { address, close } = yield* Server.listen(state, {
@@ -70,36 +66,35 @@ export const make = (
   })
 
 /**
- * The health server with the `RedisClient`'s check named `redis`, as a context holding both keys: the full
- * service, and its state part.
+ * The health server as a context holding both keys: the full service, and its state part.
  *
  * @internal
  */
-export const makeContext = (
-  options: HealthServer.Options
+export const makeContext = <R>(
+  options: HealthServer.Options<R>
 ): Effect.Effect<
   Context.Context<HealthServer.HealthServer | HealthServer.HealthState>,
   HealthServerError | HealthServerOptionsError,
-  RedisClient.RedisClient | Scope.Scope
+  Scope.Scope | R
 > =>
-  Effect.flatMap(RedisClientTag, (redis) => make(options, [redisCheck(redis)])).pipe(
+  make(options).pipe(
     Effect.map((server) => Context.make(HealthServerTag, server).pipe(Context.add(HealthState, server)))
   )
 
 /** @internal */
-export const layer = (
-  options: HealthServer.Options
+export const layer = <R>(
+  options: HealthServer.Options<R>
 ): Layer.Layer<
   HealthServer.HealthServer | HealthServer.HealthState,
   HealthServerError | HealthServerOptionsError,
-  RedisClient.RedisClient
+  R
 > => Layer.effectContext(makeContext(options))
 
 /** @internal */
-export const layerConfig = (
-  config: Config.Wrap<HealthServer.Options>
+export const layerConfig = <R>(
+  config: Config.Wrap<HealthServer.Options<R>>
 ): Layer.Layer<
   HealthServer.HealthServer | HealthServer.HealthState,
   HealthServerError | HealthServerOptionsError | Config.ConfigError,
-  RedisClient.RedisClient
+  R
 > => Layer.unwrap(Effect.map(Config.unwrap(config), layer))

@@ -9,7 +9,6 @@ import type { Settings } from "@stargazer/health-core/options"
 import * as Core from "@stargazer/health-core/options"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as HealthCheck from "../HealthCheck.js"
 import type * as HealthServer from "../HealthServer.js"
 import type { Check } from "./checkLoop.js"
 import { HealthServerOptionsError } from "./errors.js"
@@ -24,16 +23,16 @@ export interface Resolved {
 }
 
 /**
- * Resolves `options`, with `builtIn` (the `redis` check of a `RedisClient`) before the application's checks.
+ * Resolves `options`; each check runs with the services it needs, taken from the context of the caller (the
+ * health server being built).
  *
  * @internal
  */
-export const resolve = (
-  options: HealthServer.StateOptions,
-  builtIn: ReadonlyArray<HealthCheck.HealthCheck> = []
-): Effect.Effect<Resolved, HealthServerOptionsError> =>
-  Effect.suspend(() => {
-    const given = [...builtIn, ...(options.checks ?? [])]
+export const resolve = <R>(
+  options: HealthServer.StateOptions<R>
+): Effect.Effect<Resolved, HealthServerOptionsError, R> =>
+  Effect.flatMap(Effect.context<R>(), (context) => {
+    const given = options.checks ?? []
     const result = Core.resolve({
       checks: given.map((check) => ({
         name: check.name,
@@ -53,6 +52,9 @@ export const resolve = (
     const { settings } = result
     return Effect.succeed({
       settings,
-      checks: settings.checks.map((check, i) => ({ settings: check, run: given[i].check }))
+      checks: settings.checks.map((check, i) => ({
+        settings: check,
+        run: Effect.provideContext(given[i].check, context)
+      }))
     })
   })

@@ -35,11 +35,11 @@ type Client = Redis | Cluster
 /** The core is typed against the ioredis it is built with; the parts it uses are the same in 5 and 6. */
 const core = (client: Client): CoreClient => client as unknown as CoreClient
 
-/** The `redis` check of a `RedisClient`. @internal */
-export const redisCheck = (redis: RedisClient.RedisClient): HealthCheck.HealthCheck => ({
+/** The `redis` check over the `RedisClient` in context. @internal */
+export const healthCheck: HealthCheck.HealthCheck<RedisClient.RedisClient> = {
   name: redisCheckName,
-  check: redis.check
-})
+  check: RedisClientTag.use((redis) => redis.check)
+}
 
 /** Why the connection is down, when the client knows (its last connection error); for a client it owns. */
 type ConnectionError = () => Error | undefined

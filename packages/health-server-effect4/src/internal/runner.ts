@@ -13,13 +13,13 @@ import * as environment from "./environment.js"
 import * as RunMain from "./runMain.js"
 
 /** @internal */
-export const layer = <A, E, R>(
+export const layer = <A, E, R, RC = never>(
   app: Layer.Layer<A, E, R>,
-  options: { readonly checks?: ReadonlyArray<HealthCheck.HealthCheck> | undefined } = {}
+  options: { readonly checks?: ReadonlyArray<HealthCheck.HealthCheck<RC>> | undefined } = {}
 ): Layer.Layer<
   A,
   E | HealthServer.HealthServerError | HealthServer.HealthServerOptionsError | Config.ConfigError,
-  R | RedisClient.RedisClient
+  R | Exclude<RedisClient.RedisClient | RC, A>
 > =>
   Layer.unwrap(Effect.gen(function*() {
     if (!(yield* environment.enabled)) return app

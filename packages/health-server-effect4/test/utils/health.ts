@@ -8,7 +8,7 @@ import * as HealthCheck from "@stargazer/health-server-effect4/HealthCheck"
 import * as HealthRouter from "@stargazer/health-server-effect4/HealthRouter"
 import * as HealthServer from "@stargazer/health-server-effect4/HealthServer"
 import type * as HealthStatus from "@stargazer/health-server-effect4/HealthStatus"
-import type * as RedisClient from "@stargazer/health-server-effect4/RedisClient"
+import * as RedisClient from "@stargazer/health-server-effect4/RedisClient"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -60,7 +60,7 @@ export const scriptedCheck = Effect.gen(function*() {
   return { up, calls, check } as const
 })
 
-/** The check named `redis` over `check`, as `HealthServer.layer` adds it from a `RedisClient`. */
+/** A check named `redis` over `check`: a scripted stand-in for `RedisClient.healthCheck`. */
 export const redisCheck = (check: Effect.Effect<unknown, unknown>): HealthCheck.HealthCheck =>
   HealthCheck.make({ name: HealthCheck.redisCheckName, check })
 
@@ -87,7 +87,12 @@ export const buildState = <E, R>(
 export const serveOn = <E>(
   client: Layer.Layer<RedisClient.RedisClient, E>,
   options: HealthServer.Options = {}
-) => buildHealth(HealthServer.layer({ port: 0, ...options }).pipe(Layer.provide(client)))
+) =>
+  buildHealth(
+    HealthServer.layer({ port: 0, ...options, checks: [RedisClient.healthCheck, ...options.checks ?? []] }).pipe(
+      Layer.provide(client)
+    )
+  )
 
 /**
  * Serves `HealthRouter.router` over `health` with the `HttpServer` in context (e.g. `NodeHttpServer.layerTest`),

@@ -15,6 +15,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import type * as HealthCheck from "../HealthCheck.js"
 import type * as HealthServer from "../HealthServer.js"
 import type * as RedisClient from "../RedisClient.js"
 import { HealthServerError, HealthServerOptionsError, RedisClientError } from "./errors.js"
@@ -122,21 +123,28 @@ const withVariable = <E extends HealthServerError | HealthServerOptionsError>(er
 }
 
 /**
- * `HealthServer.layer` configured by `options` read from the environment, with the Prometheus endpoint when
- * `metrics` (loaded only then: OpenTelemetry stays unloaded otherwise). Its errors name the variables.
+ * `HealthServer.layer` configured by `options` read from the environment, with the `redis` check over the
+ * `RedisClient` in context, and the Prometheus endpoint when `metrics` (loaded only then: OpenTelemetry stays
+ * unloaded otherwise). Its errors name the variables.
  *
  * @internal
  */
-export const fromEnvironment = (
-  options: HealthServer.Options,
+export const fromEnvironment = <R>(
+  options: HealthServer.Options<R>,
   metrics: boolean
 ): Layer.Layer<
   HealthServer.HealthServer | HealthServer.HealthState,
   HealthServer.HealthServerError | HealthServerOptionsError,
-  RedisClient.RedisClient
+  RedisClient.RedisClient | R
 > =>
   Layer.unwrapEffect(Effect.gen(function*() {
-    const server = Internal.layer(options).pipe(Layer.catchAll((error) => Layer.fail(withVariable(error))))
+    const checks: ReadonlyArray<HealthCheck.HealthCheck<RedisClient.RedisClient | R>> = [
+      RedisInternal.healthCheck,
+      ...options.checks ?? []
+    ]
+    const server = Internal.layer({ ...options, checks }).pipe(
+      Layer.catchAll((error) => Layer.fail(withVariable(error)))
+    )
     if (!metrics) return server
     const Prometheus = yield* Effect.promise(() => import("./prometheus.js"))
     return Layer.provide(server, Prometheus.layer())

@@ -27,11 +27,11 @@ import { annotate } from "./log.js"
 /** @internal */
 export const RedisClientTag = Context.GenericTag<RedisClient.RedisClient>("@stargazer/health-server/RedisClient")
 
-/** The `redis` check of a `RedisClient`. @internal */
-export const redisCheck = (redis: RedisClient.RedisClient): HealthCheck.HealthCheck => ({
+/** The `redis` check over the `RedisClient` in context. @internal */
+export const healthCheck: HealthCheck.HealthCheck<RedisClient.RedisClient> = {
   name: redisCheckName,
-  check: redis.check
-})
+  check: Effect.flatMap(RedisClientTag, (redis) => redis.check)
+}
 
 /** Why the connection is down, when the client knows (its last connection error); for a client it owns. */
 type ConnectionError = () => Error | undefined

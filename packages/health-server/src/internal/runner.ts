@@ -11,9 +11,9 @@ import * as environment from "./environment.js"
 import * as RunMain from "./runMain.js"
 
 /** @internal */
-export const layer = <A, E, R>(
+export const layer = <A, E, R, RC = never>(
   app: Layer.Layer<A, E, R>,
-  options: { readonly checks?: ReadonlyArray<HealthCheck.HealthCheck> | undefined } = {}
+  options: { readonly checks?: ReadonlyArray<HealthCheck.HealthCheck<RC>> | undefined } = {}
 ) =>
   Layer.unwrapEffect(Effect.gen(function*() {
     if (!(yield* environment.enabled)) return app

@@ -4,8 +4,8 @@
  * `eventually`: test/utils/http.ts).
  */
 import { HttpServer } from "@effect/platform"
-import type { HealthStatus, RedisClient } from "@stargazer/health-server"
-import { HealthCheck, HealthServer } from "@stargazer/health-server"
+import type { HealthStatus } from "@stargazer/health-server"
+import { HealthCheck, HealthServer, RedisClient } from "@stargazer/health-server"
 import * as HealthRouter from "@stargazer/health-server/HealthRouter"
 import { Context, Effect, ExecutionStrategy, Layer, Logger, LogLevel, Ref, Scope } from "effect"
 import { live } from "../../../../test/utils/http.js"
@@ -40,7 +40,7 @@ export const scriptedCheck = Effect.gen(function*() {
   return { up, calls, check } as const
 })
 
-/** The check named `redis` over `check`, as `HealthServer.layer` adds it from a `RedisClient`. */
+/** A check named `redis` over `check`: a scripted stand-in for `RedisClient.healthCheck`. */
 export const redisCheck = (check: Effect.Effect<unknown, unknown>): HealthCheck.HealthCheck =>
   HealthCheck.make({ name: HealthCheck.redisCheckName, check })
 
@@ -63,11 +63,19 @@ export const buildState = <E, R>(
 ): Effect.Effect<HealthServer.HealthState, E, R | Scope.Scope> =>
   Effect.map(Layer.build(layer), Context.get(HealthServer.HealthState))
 
-/** `HealthServer.layer` over `client`, on a port the system picks (read it from `address`), in the test's scope. */
+/**
+ * `HealthServer.layer` with `RedisClient.healthCheck` (first) over `client`, on a port the system picks (read it
+ * from `address`), in the test's scope.
+ */
 export const serveOn = <E>(
   client: Layer.Layer<RedisClient.RedisClient, E>,
   options: HealthServer.Options = {}
-) => buildHealth(HealthServer.layer({ port: 0, ...options }).pipe(Layer.provide(client)))
+) =>
+  buildHealth(
+    HealthServer.layer({ port: 0, ...options, checks: [RedisClient.healthCheck, ...options.checks ?? []] }).pipe(
+      Layer.provide(client)
+    )
+  )
 
 /** Serves `HealthRouter.router` over `health` with the `HttpServer` in context (e.g. `NodeHttpServer.layerTest`). */
 export const serveRouter = (health: HealthServer.HealthState) =>
