@@ -38,7 +38,7 @@ export const clientConnections = (ports: ReadonlyArray<number>): Promise<number>
       Clients.clientConnections(await Promise.all(ports.map((port) => Redis.rawCommand(port, "CLIENT LIST")))),
     (count): count is number => count !== undefined,
     { within: 5_000, every: 10, what: "every connection named" }
-  ) as Promise<number>
+  )
 
 /**
  * The client connections on `ports` now (see `clientConnections`), and `back`: waits until there are as many

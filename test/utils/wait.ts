@@ -4,15 +4,27 @@
  */
 import * as Util from "node:util"
 
+export interface WaitOptions {
+  readonly within: number
+  readonly what: string
+  readonly every?: number
+}
+
 /**
  * Reads `read` every `every` milliseconds (25 by default) until `predicate` holds, and resolves with that value;
- * past `within` milliseconds, rejects saying `what` was awaited and the last value read.
+ * past `within` milliseconds, rejects saying `what` was awaited and the last value read. A type guard as `predicate` narrows what it resolves with.
  */
-export const waitFor = async <A>(
+export function waitFor<A, B extends A>(
+  read: () => Promise<A>,
+  predicate: (a: A) => a is B,
+  options: WaitOptions
+): Promise<B>
+export function waitFor<A>(read: () => Promise<A>, predicate: (a: A) => boolean, options: WaitOptions): Promise<A>
+export async function waitFor<A>(
   read: () => Promise<A>,
   predicate: (a: A) => boolean,
-  options: { readonly within: number; readonly what: string; readonly every?: number }
-): Promise<A> => {
+  options: WaitOptions
+): Promise<A> {
   const deadline = Date.now() + options.within
   let last: { readonly value: A } | { readonly error: unknown } | undefined
   for (;;) {
